@@ -13,3 +13,14 @@ from .results import GLMResults
 from .glm import glm
 from . import datasets
 from .plots import plot_convergence, plot_residuals
+
+# names defined in modules that are imported on first use (some need optional extras)
+_LAZY = {
+}
+
+def __getattr__(name):
+    "Import lazily the names listed in `_LAZY` (module attribute hook, PEP 562)."
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f'poisson_irls.{_LAZY[name]}'), name)
+    raise AttributeError(f"module 'poisson_irls' has no attribute {name!r}")
