@@ -21,6 +21,12 @@ def _count_msg(mask:np.ndarray, what:str) -> str:
     idx = np.flatnonzero(mask)
     return f"{len(idx)} {what} (first at row {idx[0]})"
 
+def _first_text(a:np.ndarray):
+    "The first entry of an object array that is not a number."
+    for v in a.flat:
+        try: float(v)
+        except (TypeError, ValueError): return v
+
 def check_vector(v, # the argument's value
                  name:str, # the argument's name, for messages
                  n:int|None=None, # required length
@@ -40,7 +46,7 @@ def check_vector(v, # the argument's value
     if a.dtype.kind not in _NUMERIC:
         if a.dtype.kind == 'O':
             try: a = a.astype(float)
-            except (TypeError, ValueError): raise TypeError(f"{name} must be numeric, got values of type {type(a.flat[0]).__name__ if a.size else 'object'}") from None
+            except (TypeError, ValueError): raise TypeError(f"{name} must be numeric, got a non-numeric value {_first_text(a)!r}") from None
         else: raise TypeError(f"{name} must be numeric, got dtype {a.dtype}")
     a = np.array(a, dtype=float, copy=True)
     if a.ndim == 2 and 1 in a.shape: a = a.ravel()
@@ -77,7 +83,7 @@ def check_design(X, # design matrix: 2-D array or DataFrame
     bad = ~np.isfinite(X) if not allow_nan else np.isinf(X)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        col = names[c] if names else c
+        col = names[c] if names else int(c)
         raise ValueError(f"{name} must be finite: {int(bad.sum())} NaN or infinite entries (first at row {r}, column {col!r})")
     if not X.flags.c_contiguous: X = np.ascontiguousarray(X)
     return X, names
@@ -168,7 +174,8 @@ def glm(y, # response counts: 1-D array, list or Series
     family = Poisson() if family is None else family
     if isinstance(family, type) and issubclass(family, Family): family = family()
     if not isinstance(family, Family):
-        raise TypeError(f"family must be a family instance such as pirls.Poisson() or pirls.NegativeBinomial(alpha=1.0), got {family!r}")
+        valid = ', '.join(f"pirls.{f.__name__}()" for f in Family.__subclasses__())
+        raise TypeError(f"family must be a Family instance; valid families: {valid} (each takes link=...), got {family!r}")
     if cov_type not in COV_TYPES: raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
     if scale is not None and not (isinstance(scale, str) and scale.upper() in ('X2', 'DEV')):
         if isinstance(scale, str) or not np.isfinite(scale) or scale <= 0:

@@ -192,7 +192,7 @@ def irls(y:np.ndarray, # response counts, length n (validated)
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
     rows = [dict(iteration=0, deviance=cur.deviance, llf=cur.llf, halvings=0,
                  **dict(zip(names, beta if beta is not None else [np.nan] * p)))]
-    converged, rel, it, last_step = False, np.nan, 0, np.zeros(p)
+    converged, polished, rel, it, last_step = False, False, np.nan, 0, np.zeros(p)
     for it in range(1, max_iter + 1):
         chol = Cholesky(cur.gram, names)               # raises RankDeficientError, naming the columns
         beta_new = chol.solve(cur.rhs)                 # beta = (X'WX)^{-1} X'Wz, by Cholesky, never an inverse
@@ -221,7 +221,13 @@ def irls(y:np.ndarray, # response counts, length n (validated)
             print(f"iteration {it:3d}  deviance {cur.deviance:.10g}  relative change {rel:.3e}"
                   + (f"  ({halvings} step halvings)" if halvings else "")
                   + f"  {time.perf_counter() - t0:.2f}s")
-        if rel < tol: converged = True; break
+        if rel < tol:
+            # R's criterion is met; accept unless the next Newton step (free: X'WX and X'Wz at the new mu
+            # are already accumulated) would still move beta by more than ~1e-2*tol standard errors
+            step = Cholesky(cur.gram, names).solve(cur.rhs) - beta
+            if polished or step @ cur.gram @ step <= 1e-4 * tol**2 * (abs(cur.deviance) + 0.1):
+                converged = True; break
+            polished = True                            # take exactly one more step
     else:
         warnings.warn(f"IRLS did not converge in {max_iter} iterations: the last relative change in deviance "
                       f"was {rel:.3g} (tol={tol:g}); increase max_iter or check the model",

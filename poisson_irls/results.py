@@ -182,16 +182,25 @@ class Summary:
         half = (len(st) + 1) // 2
         left, right = st.iloc[:half], st.iloc[half:]
         w = max(len(k) for k in st.index)
+        v = max(len(str(x)) for x in st.values)
         lines = [self.title, '=' * len(self.title)]
         for i in range(half):
-            a = f"{left.index[i]:<{w}}  {left.iloc[i]!s:>14}"
-            b = f"{right.index[i]:<{w}}  {right.iloc[i]!s:>14}" if i < len(right) else ''
+            a = f"{left.index[i]:<{w}}  {left.iloc[i]!s:>{v}}"
+            b = f"{right.index[i]:<{w}}  {right.iloc[i]!s:>{v}}" if i < len(right) else ''
             lines.append(f"{a}    {b}".rstrip())
         with pd.option_context('display.float_format', '{:.4f}'.format, 'display.width', 200):
             lines += ['', self.coefficients.to_string()]
         return '\n'.join(lines)
     __repr__ = __str__
+    def _stats_frame(self) -> pd.DataFrame:
+        "The fit statistics laid out in two pairs of columns, as statsmodels prints them."
+        st = self.statistics
+        half = (len(st) + 1) // 2
+        left, right = st.iloc[:half], st.iloc[half:]
+        pad = [''] * (half - len(right))
+        return pd.DataFrame({'statistic': list(left.index), 'value': [str(v) for v in left.values],
+                             'statistic ': list(right.index) + pad, 'value ': [str(v) for v in right.values] + pad})
     def _repr_html_(self):
-        st = self.statistics.to_frame('value').to_html()
+        st = self._stats_frame().to_html(index=False)
         co = self.coefficients.to_html(float_format='{:.4f}'.format)
-        return f"<h4>{self.title}</h4>{st}<br/>{co}"
+        return f"<p><b>{self.title}</b></p>{st}<br/>{co}"
