@@ -12,10 +12,14 @@ from .irls import irls, ConvergenceWarning, RankDeficientError, SeparationWarnin
 from .results import GLMResults
 from .glm import glm
 from . import datasets
-from .plots import plot_convergence, plot_residuals
+from .plots import plot_convergence, plot_residuals, plot_rootogram
 
 # names defined in modules that are imported on first use (some need optional extras)
 _LAZY = {
+    'glm_nb': 'negbin', 'NegBinResults': 'negbin',
+    'lr_test': 'inference', 'anova': 'inference', 'dispersion_test': 'inference',
+    'glm_formula': 'formula',
+    'glm_dask': 'distributed', 'glm_nb_dask': 'distributed',
 }
 
 def __getattr__(name):

@@ -58,10 +58,10 @@ class Family:
                 ):
         link = self.links[0]() if link is None else link
         if isinstance(link, type) and issubclass(link, Link): link = link()
+        ok = ', '.join(f'pirls.{c.__name__}()' for c in self.links)
         if not isinstance(link, Link):
-            raise TypeError(f"link must be a Link instance such as pirls.Log(), got {link!r}")
+            raise TypeError(f"link must be a Link instance; valid links for the {self.name} family: {ok}; got {link!r}")
         if type(link) not in self.links:
-            ok = ', '.join(f'pirls.{c.__name__}()' for c in self.links)
             raise ValueError(f"link {link!r} is not available for the {self.name} family; valid links: {ok}")
         self.link = link
     def variance(self, mu:np.ndarray) -> np.ndarray: raise NotImplementedError          # V(mu)

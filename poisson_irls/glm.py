@@ -185,7 +185,8 @@ def glm(y, # response counts: 1-D array, list or Series
     if _is_dask(y, X, offset, exposure, freq_weights):
         from poisson_irls.distributed import glm_dask
         return glm_dask(y, X, family, offset=offset, exposure=exposure, freq_weights=freq_weights, scale=scale,
-                        cov_type=cov_type, tol=tol, max_iter=max_iter, start_params=start_params, verbose=verbose)
+                        cov_type=cov_type, tol=tol, max_iter=max_iter, start_params=start_params, verbose=verbose,
+                        missing=missing)
     y, X, off, fw, names, n_dropped = prepare(y, X, offset, exposure, freq_weights, missing)
     if not (fw * y).any():
         raise ValueError("all counts in y are zero: the likelihood has no maximum (every fitted mean would go to 0); "

@@ -11,7 +11,7 @@ from scipy import linalg
 from .families import Family, Poisson
 
 # %% auto #0
-__all__ = ['RANK_TOL', 'MAX_HALVINGS', 'ConvergenceWarning', 'RankDeficientError', 'SeparationWarning', 'block_size',
+__all__ = ['RANK_TOL', 'MAX_HALVINGS', 'MAX_EXTRA', 'ConvergenceWarning', 'RankDeficientError', 'SeparationWarning', 'block_size',
            'weighted_gram', 'aliased_columns', 'Cholesky', 'Pass', 'block_stats', 'evaluate', 'IRLSFit', 'irls']
 
 # %% ../nbs/02_irls.ipynb #eb4843f0
@@ -155,8 +155,33 @@ class IRLSFit:
     def __repr__(self): return f"IRLSFit(n_iter={self.n_iter}, converged={self.converged}, deviance={self.deviance:.6g})"
 
 MAX_HALVINGS = 30
+MAX_EXTRA = 25   # at most this many steps beyond R's criterion, to polish a linearly converging fit
 
 def _rel_change(dev, dev_old): return abs(dev - dev_old) / (abs(dev) + 0.1)
+
+def _factor(gram, names, X, fw, y, mu, it:int) -> Cholesky:
+    "Cholesky of X'WX; when that fails although X has full rank, say why: overflow, or separation."
+    try: return Cholesky(gram, names)
+    except RankDeficientError: pass
+    with np.errstate(all='ignore'):
+        G0 = weighted_gram(X, (fw > 0).astype(float))
+        if np.all(np.isfinite(G0)): Cholesky(G0, names)   # X itself rank deficient: raises, naming the columns
+        if not np.all(np.isfinite(gram)) or not np.all(np.isfinite(G0)):
+            big = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+            j = int(np.argmax(big))
+            raise ValueError(f"X'WX overflowed at iteration {it} (fitted means up to {mu.max():.3g}; largest |X| entry "
+                             f"{big[j]:.3g}, in column {names[j]!r}): rescale the covariates or the counts, or pass start_params")
+        which = ', '.join(repr(names[j]) for j in aliased_columns(np.nan_to_num(gram))) or 'some'
+        tiny = mu < 1e-6 * max(float(np.mean(y)), 1e-300)
+    if (tiny & (y == 0)).any() and not (tiny & (y > 0)).any():
+        raise RankDeficientError(
+            f"X has full rank, but X'WX became singular at iteration {it}: the fitted means of {int(tiny.sum())} rows "
+            f"with zero counts ran to 0 (separation) and the other rows do not identify coefficient(s) {which}. The "
+            "maximum-likelihood estimate does not exist; drop the separated rows or those coefficients.")
+    raise RankDeficientError(
+        f"X has full rank, but X'WX is numerically singular at iteration {it} (fitted means from {mu.min():.3g} to "
+        f"{mu.max():.3g}), so coefficient(s) {which} are not identified: check start_params and the scale of X, "
+        "offset and exposure.")
 
 def irls(y:np.ndarray, # response counts, length n (validated)
          X:np.ndarray, # n x p design matrix, float64 (validated)
@@ -192,9 +217,10 @@ def irls(y:np.ndarray, # response counts, length n (validated)
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
     rows = [dict(iteration=0, deviance=cur.deviance, llf=cur.llf, halvings=0,
                  **dict(zip(names, beta if beta is not None else [np.nan] * p)))]
-    converged, polished, rel, it, last_step = False, False, np.nan, 0, np.zeros(p)
+    converged, rel, it, last_step = False, np.nan, 0, np.zeros(p)
+    chol, pred_prev, extra = None, np.inf, 0          # factor of the current X'WX; predicted-step bookkeeping
     for it in range(1, max_iter + 1):
-        chol = Cholesky(cur.gram, names)               # raises RankDeficientError, naming the columns
+        chol = chol or _factor(cur.gram, names, X, fw, y, mu, it)  # raises RankDeficientError, naming the columns
         beta_new = chol.solve(cur.rhs)                 # beta = (X'WX)^{-1} X'Wz, by Cholesky, never an inverse
         new = evaluate(family, X, y, offset, fw, consts, beta_new, eta, mu, block)
         halvings = 0
@@ -215,19 +241,22 @@ def irls(y:np.ndarray, # response counts, length n (validated)
             break
         last_step = beta_new - (beta if beta is not None else beta_new)
         rel = _rel_change(new.deviance, cur.deviance)
-        beta, cur = beta_new, new
+        beta, cur, chol = beta_new, new, None
         rows.append(dict(iteration=it, deviance=cur.deviance, llf=cur.llf, halvings=halvings, **dict(zip(names, beta))))
         if verbose:
             print(f"iteration {it:3d}  deviance {cur.deviance:.10g}  relative change {rel:.3e}"
                   + (f"  ({halvings} step halvings)" if halvings else "")
                   + f"  {time.perf_counter() - t0:.2f}s")
         if rel < tol:
-            # R's criterion is met; accept unless the next Newton step (free: X'WX and X'Wz at the new mu
-            # are already accumulated) would still move beta by more than ~1e-2*tol standard errors
-            step = Cholesky(cur.gram, names).solve(cur.rhs) - beta
-            if polished or step @ cur.gram @ step <= 1e-4 * tol**2 * (abs(cur.deviance) + 0.1):
+            # R's criterion is met. The next step is free (X'WX and X'Wz at the new mu are accumulated): accept
+            # when it is negligible in standard-error units, or no longer shrinks (rounding floor), or after
+            # MAX_EXTRA further steps of a slowly (linearly) converging Fisher scoring
+            chol = _factor(cur.gram, names, X, fw, y, mu, it)
+            step = chol.solve(cur.rhs) - beta
+            pred = float(step @ cur.gram @ step)
+            if pred <= 1e-4 * tol**2 * (abs(cur.deviance) + 0.1) or pred >= pred_prev or extra == MAX_EXTRA:
                 converged = True; break
-            polished = True                            # take exactly one more step
+            pred_prev, extra = pred, extra + 1
     else:
         warnings.warn(f"IRLS did not converge in {max_iter} iterations: the last relative change in deviance "
                       f"was {rel:.3g} (tol={tol:g}); increase max_iter or check the model",
