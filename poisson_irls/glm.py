@@ -80,8 +80,9 @@ def check_design(X, # design matrix: 2-D array or DataFrame
                          f"for a single covariate pass {name}.reshape(-1, 1), and add a column of ones for an intercept")
     if X.ndim != 2: raise ValueError(f"{name} must be 2-D (n rows x p columns), got {X.ndim} dimensions with shape {X.shape}")
     if X.shape[1] == 0: raise ValueError(f"{name} has no columns")
-    bad = ~np.isfinite(X) if not allow_nan else np.isinf(X)
-    if bad.any():
+    with np.errstate(all='ignore'): total = float(X.sum())   # one fast pass, no n x p temporary
+    bad = (~np.isfinite(X) if not allow_nan else np.isinf(X)) if not np.isfinite(total) else None
+    if bad is not None and bad.any():
         r, c = np.argwhere(bad)[0]
         col = names[c] if names else int(c)
         raise ValueError(f"{name} must be finite: {int(bad.sum())} NaN or infinite entries (first at row {r}, column {col!r})")

@@ -4,15 +4,16 @@
 
 # %% ../nbs/02_irls.ipynb #5b76ebfd
 from __future__ import annotations
-import time, warnings
+import contextlib, os, threading, time, warnings
 import numpy as np
 import pandas as pd
 from scipy import linalg
 from .families import Family, Poisson
 
 # %% auto #0
-__all__ = ['RANK_TOL', 'MAX_HALVINGS', 'MAX_EXTRA', 'ConvergenceWarning', 'RankDeficientError', 'SeparationWarning', 'block_size',
-           'weighted_gram', 'aliased_columns', 'Cholesky', 'Pass', 'block_stats', 'evaluate', 'IRLSFit', 'irls']
+__all__ = ['BUFFER_ROWS', 'MIN_P_THREADS', 'RANK_TOL', 'MAX_HALVINGS', 'MAX_EXTRA', 'ConvergenceWarning', 'RankDeficientError',
+           'SeparationWarning', 'block_size', 'default_threads', 'weighted_gram', 'aliased_columns', 'Cholesky', 'Pass',
+           'block_stats', 'evaluate', 'IRLSFit', 'scoring_loop', 'irls']
 
 # %% ../nbs/02_irls.ipynb #eb4843f0
 class ConvergenceWarning(UserWarning):
@@ -26,27 +27,89 @@ class SeparationWarning(UserWarning):
 
 # %% ../nbs/02_irls.ipynb #a61e02ca
 def block_size(p:int, # number of columns of X
-               target_bytes:int=2**21, # about this many bytes of X per block (fits in cache)
+               target_rows:int=32768, # rows per block: few numpy calls per row, and a block's vectors stay in cache
               ) -> int:
-    "Rows per block so that one block of X is about `target_bytes`."
-    return int(max(256, target_bytes // (8 * max(p, 1))))
+    "Rows per block of a pass: `target_rows`, fewer when p is so large that a block of X would pass 32 MB."
+    return int(min(target_rows, max(1024, 2**25 // (8 * max(p, 1)))))
+
+BUFFER_ROWS = 1024  # the scaled rows go to BLAS this many at a time: a buffer of 8p KB, in a core's cache
+
+_BLAS = []   # threadpoolctl's controller, created on first use (None when threadpoolctl is not installed)
+
+def _one_blas_thread():
+    "A context that keeps BLAS on one thread while we run row ranges in parallel (no-op without threadpoolctl)."
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())
+        except ImportError: _BLAS.append(None)
+    return contextlib.nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1, user_api='blas')
+
+MIN_P_THREADS = 32  # below this many columns a pass is mostly short vector operations: threads do not pay
+
+def default_threads(n:int, # rows of X
+                    block:int, # rows per block
+                    p:int|None=None, # columns of X, for a pass of `evaluate`; None for a bare Gram matrix
+                   ) -> int:
+    "Threads for a pass: one per available core with at least 2 blocks each; 1 without threadpoolctl or for small p."
+    _one_blas_thread()
+    if _BLAS[0] is None or (p is not None and p < MIN_P_THREADS): return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, min(cores, n // (2 * block)))
+
+def _row_ranges(n:int, threads:int, block:int) -> list:
+    "Rows 0..n split into at most `threads` contiguous ranges that start at multiples of `block`."
+    k = -(-n // block)
+    cuts = [min(n, (k * t // threads) * block) for t in range(threads + 1)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+def _in_threads(f, ranges:list) -> list:
+    "[f(a, b) for a, b in ranges], each range on its own thread (the first on this one); results in order."
+    out, err = [None] * len(ranges), []
+    def work(i):
+        try: out[i] = f(*ranges[i])
+        except BaseException as e: err.append(e)
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(1, len(ranges))]
+    for t in ts: t.start()
+    work(0)
+    for t in ts: t.join()
+    if err: raise err[0]
+    return out
+
+def _accumulate(G:np.ndarray, b:np.ndarray, # p x p and p accumulators, updated in place
+                Xb:np.ndarray, sw:np.ndarray, # rows of X and the square roots of their weights
+                swz:np.ndarray|None, # sqrt(w) * z for the same rows, or None
+                buf:np.ndarray, # k x p work buffer: the scaled rows go through it k at a time
+               ):
+    "Add (√W Xb)'(√W Xb) to G and (√W Xb)'(√W z) to b, through the buffer."
+    m, k = len(sw), len(buf)
+    for s in range(0, m, k):
+        e = min(s + k, m)
+        Xs = np.multiply(Xb[s:e], sw[s:e, None], out=buf[:e - s])   # rows scaled by sqrt(w_i)
+        G += Xs.T @ Xs                                               # numpy hands A'A to BLAS syrk
+        if swz is not None: b += Xs.T @ swz[s:e]
 
 def weighted_gram(X:np.ndarray, # n x p design matrix
                   w:np.ndarray, # n non-negative weights
                   z:np.ndarray|None=None, # optional n-vector: also return X'Wz
                   block:int|None=None, # rows per block; chosen from p when omitted
+                  threads:int|None=None, # row ranges run in parallel; one per core for large n when omitted
                  ):
     "X'WX (and X'Wz when `z` is given) accumulated over row blocks, W = diag(w) never formed."
     n, p = X.shape
     block = block or block_size(p)
-    G = np.zeros((p, p)); b = np.zeros(p)
-    buf = np.empty((min(block, n), p))
-    for s in range(0, n, block):
-        e = min(s + block, n)
-        sw = np.sqrt(w[s:e])
-        Xs = np.multiply(X[s:e], sw[:, None], out=buf[:e - s])
-        G += Xs.T @ Xs
-        if z is not None: b += Xs.T @ (sw * z[s:e])
+    def part(a, b):
+        G, r = np.zeros((p, p)), np.zeros(p)
+        buf = np.empty((min(BUFFER_ROWS, block, b - a), p))
+        for s in range(a, b, block):
+            e = min(s + block, b)
+            sw = np.sqrt(w[s:e])
+            _accumulate(G, r, X[s:e], sw, None if z is None else sw * z[s:e], buf)
+        return G, r
+    with _one_blas_thread():
+        parts = _in_threads(part, _row_ranges(n, threads or default_threads(n, block), block))
+    G, b = parts[0]
+    for G1, b1 in parts[1:]: G += G1; b += b1
     return (G, b) if z is not None else G
 
 # %% ../nbs/02_irls.ipynb #0fb40a67
@@ -100,10 +163,10 @@ class Cholesky:
 
 # %% ../nbs/02_irls.ipynb #b13cc2bc
 class Pass:
-    "What one pass over the rows computes for a candidate beta."
-    __slots__ = ('ok', 'deviance', 'llf', 'gram', 'rhs')
-    def __init__(self, ok, deviance=np.nan, llf=np.nan, gram=None, rhs=None):
+    "What one pass over the rows computes for a candidate beta (other statistics of the pass as extra attributes)."
+    def __init__(self, ok, deviance=np.nan, llf=np.nan, gram=None, rhs=None, **extra):
         self.ok, self.deviance, self.llf, self.gram, self.rhs = ok, deviance, llf, gram, rhs
+        self.__dict__.update(extra)
 
 def _slice(c:dict, s:int, e:int) -> dict: return {k: v[s:e] for k, v in c.items()}
 
@@ -113,6 +176,8 @@ def block_stats(family:Family, # the family (and its link)
                 eta, mu, # the block's linear predictor and mean (already computed)
                 cb:dict, # the block's family constants
                 gram:bool=True, # also accumulate X'WX and X'Wz?
+                buf:np.ndarray|None=None, # k x p work buffer for the scaled rows; allocated when omitted
+                out:tuple|None=None, # (G, b): add X'WX and X'Wz to these in place; new arrays when omitted
                ):
     "Deviance, log-likelihood and (optionally) X'WX, X'Wz of one block; None when mu is invalid."
     if not (family.link.valid_eta(eta) and family.valid_mu(mu)): return None
@@ -120,33 +185,48 @@ def block_stats(family:Family, # the family (and its link)
     llf = float(fb @ family.loglik_obs(yb, mu, cb))
     if not gram: return dev, llf, None, None
     mu_eta = family.link.mu_eta(mu)
-    w = fb * mu_eta ** 2 / family.variance(mu)          # w_i = f_i mu'(eta)^2 / V(mu)
-    z = (eta - ob) + (yb - mu) / mu_eta                   # z_i = (eta_i - o_i) + (y_i - mu_i) / mu'(eta_i)
-    sw = np.sqrt(w)
-    Xs = Xb * sw[:, None]
-    return dev, llf, Xs.T @ Xs, Xs.T @ (sw * z)
+    w = mu_eta * mu_eta; w *= fb; w /= family.variance(mu)   # w_i = f_i mu'(eta_i)^2 / V(mu_i)
+    z = yb - mu; z /= mu_eta; z += eta - ob                   # z_i = (eta_i - o_i) + (y_i - mu_i) / mu'(eta_i)
+    sw = np.sqrt(w, out=w); z *= sw                           # both scaled by sqrt(w_i), in place
+    p = Xb.shape[1]
+    G, b = out if out is not None else (np.zeros((p, p)), np.zeros(p))
+    if buf is None: buf = np.empty((min(len(sw), BUFFER_ROWS), p))
+    _accumulate(G, b, Xb, sw, z, buf)
+    return dev, llf, G, b
 
 def evaluate(family:Family, X, y, offset, fw, consts:dict,
              beta:np.ndarray|None, # candidate coefficients; None: use `eta`/`mu` as given (starting values)
              eta:np.ndarray, mu:np.ndarray, # length-n work vectors, filled in place
-             block:int, gram:bool=True) -> Pass:
+             block:int, gram:bool=True,
+             threads:int|None=None, # row ranges run in parallel; one per core for large n when omitted
+            ) -> Pass:
     "One pass over the rows: eta, mu in place; deviance, log-likelihood, and X'WX, X'Wz at the new mu."
     n, p = X.shape
-    G = np.zeros((p, p)); b = np.zeros(p); dev = llf = 0.0
-    with np.errstate(all='ignore'):
-        for s in range(0, n, block):
-            e = min(s + block, n)
-            Xb = X[s:e]
-            if beta is not None:
-                np.dot(Xb, beta, out=eta[s:e]); eta[s:e] += offset[s:e]
-                mu[s:e] = family.link.inverse(eta[s:e])
-            st = block_stats(family, Xb, y[s:e], offset[s:e], fw[s:e], eta[s:e], mu[s:e],
-                             _slice(consts, s, e), gram)
-            if st is None: return Pass(False)
-            dev += st[0]; llf += st[1]
-            if gram: G += st[2]; b += st[3]
+    def part(a, b):                                # rows a..b, block by block; None when a mean is invalid
+        G, r = (np.zeros((p, p)), np.zeros(p)) if gram else (None, None)
+        buf = np.empty((min(BUFFER_ROWS, block, b - a), p)) if gram else None   # one buffer per range
+        dev = llf = 0.0
+        with np.errstate(all='ignore'):            # numpy's error state is per thread
+            for s in range(a, b, block):
+                e = min(s + block, b)
+                Xb = X[s:e]
+                if beta is not None:
+                    np.dot(Xb, beta, out=eta[s:e]); eta[s:e] += offset[s:e]
+                    mu[s:e] = family.link.inverse(eta[s:e])
+                st = block_stats(family, Xb, y[s:e], offset[s:e], fw[s:e], eta[s:e], mu[s:e],
+                                 _slice(consts, s, e), gram, buf, (G, r))
+                if st is None: return None
+                dev += st[0]; llf += st[1]
+        return dev, llf, G, r
+    with _one_blas_thread():
+        parts = _in_threads(part, _row_ranges(n, threads or default_threads(n, block, p), block))
+    if any(q is None for q in parts): return Pass(False)
+    dev, llf, G, b = parts[0]
+    for q in parts[1:]:
+        dev += q[0]; llf += q[1]
+        if gram: G += q[2]; b += q[3]
     if not (np.isfinite(dev) and np.isfinite(llf)): return Pass(False)
-    return Pass(True, dev, llf, G if gram else None, b if gram else None)
+    return Pass(True, dev, llf, G, b)
 
 # %% ../nbs/02_irls.ipynb #a389a33e
 class IRLSFit:
@@ -183,6 +263,65 @@ def _factor(gram, names, X, fw, y, mu, it:int) -> Cholesky:
         f"{mu.max():.3g}), so coefficient(s) {which} are not identified: check start_params and the scale of X, "
         "offset and exposure.")
 
+def scoring_loop(evaluate_at, # beta -> Pass: one pass over the rows at these coefficients
+                 start:Pass, # the pass at the starting values (already evaluated, valid)
+                 beta:np.ndarray|None, # the starting coefficients; None when starting from a mean
+                 factor, # (gram, iteration) -> Cholesky of X'WX, raising a clear error when it fails
+                 family:Family, # for messages
+                 tol:float=1e-8, max_iter:int=100, names=None, verbose:bool=False):
+    "Fisher scoring with step-halving and the stopping rule, whatever computes the passes (memory or cluster)."
+    p = len(start.rhs)
+    names = list(names) if names is not None else [f"x{j}" for j in range(p)]
+    t0, cur = time.perf_counter(), start
+    rows = [dict(iteration=0, deviance=cur.deviance, llf=cur.llf, halvings=0,
+                 **dict(zip(names, beta if beta is not None else [np.nan] * p)))]
+    converged, rel, it, last_step = False, np.nan, 0, np.zeros(p)
+    chol, pred_prev, extra = None, np.inf, 0          # factor of the current X'WX; predicted-step bookkeeping
+    for it in range(1, max_iter + 1):
+        chol = chol or factor(cur.gram, it)            # raises RankDeficientError, naming the columns
+        beta_new = chol.solve(cur.rhs)                 # beta = (X'WX)^{-1} X'Wz, by Cholesky, never an inverse
+        new = evaluate_at(beta_new)
+        halvings = 0
+        while beta is not None and (not new.ok or new.deviance > cur.deviance * (1 + 1e-9) + 1e-12):
+            if halvings == MAX_HALVINGS: break
+            halvings += 1
+            beta_new = (beta_new + beta) / 2           # step-halving, as R's glm.fit
+            new = evaluate_at(beta_new)
+        if not new.ok:
+            if beta is None:
+                raise ValueError(f"IRLS could not find a valid first step for {family!r} "
+                                 "(the mean left its domain); pass start_params= to start from valid coefficients")
+            cur = evaluate_at(beta)                    # step-halving failed: restore the last valid state and stop
+            warnings.warn(f"IRLS step-halving failed at iteration {it}: no step from the current estimate gives "
+                          "a valid mean; returning the last valid estimate", ConvergenceWarning, stacklevel=4)
+            it -= 1
+            break
+        last_step = beta_new - (beta if beta is not None else beta_new)
+        rel = _rel_change(new.deviance, cur.deviance)
+        beta, cur, chol = beta_new, new, None
+        rows.append(dict(iteration=it, deviance=cur.deviance, llf=cur.llf, halvings=halvings, **dict(zip(names, beta))))
+        if verbose:
+            print(f"iteration {it:3d}  deviance {cur.deviance:.10g}  relative change {rel:.3e}"
+                  + (f"  ({halvings} step halvings)" if halvings else "")
+                  + f"  {time.perf_counter() - t0:.2f}s")
+        if rel < tol:
+            # R's criterion is met. The next step is free (X'WX and X'Wz at the new mu are accumulated): accept
+            # when it is negligible in standard-error units, or no longer shrinks (rounding floor), or after
+            # MAX_EXTRA further steps of a slowly (linearly) converging Fisher scoring
+            chol = factor(cur.gram, it)
+            step = chol.solve(cur.rhs) - beta
+            pred = float(step @ cur.gram @ step)
+            if pred <= 1e-4 * tol**2 * (abs(cur.deviance) + 0.1) or pred >= pred_prev or extra == MAX_EXTRA:
+                converged = True; break
+            pred_prev, extra = pred, extra + 1
+    else:
+        warnings.warn(f"IRLS did not converge in {max_iter} iterations: the last relative change in deviance "
+                      f"was {rel:.3g} (tol={tol:g}); increase max_iter or check the model",
+                      ConvergenceWarning, stacklevel=4)
+    return IRLSFit(params=beta, deviance=cur.deviance, llf=cur.llf, gram=cur.gram, last_pass=cur, n_iter=it,
+                   converged=converged, history=pd.DataFrame(rows).set_index('iteration'), last_step=last_step,
+                   names=names)
+
 def irls(y:np.ndarray, # response counts, length n (validated)
          X:np.ndarray, # n x p design matrix, float64 (validated)
          family:Family|None=None, # the family; Poisson() when omitted
@@ -204,63 +343,19 @@ def irls(y:np.ndarray, # response counts, length n (validated)
     names = list(names) if names is not None else [f"x{j}" for j in range(p)]
     consts = family.constants(y)                       # terms of deviance and llf that depend on y only
     eta, mu = np.empty(n), np.empty(n)                 # work vectors, reused by every pass
-    t0 = time.perf_counter()
     if start_params is None:
         with np.errstate(all='ignore'):
             mu[:] = family.starting_mu(y); eta[:] = family.link.link(mu) + 0.0
         beta = None
     else:
         beta = np.asarray(start_params, dtype=float).copy()
-    cur = evaluate(family, X, y, offset, fw, consts, beta, eta, mu, block)
-    if not cur.ok:
+    evaluate_at = lambda b: evaluate(family, X, y, offset, fw, consts, b, eta, mu, block)
+    start = evaluate_at(beta)
+    if not start.ok:
         raise ValueError("the starting values give an invalid mean or linear predictor for "
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
-    rows = [dict(iteration=0, deviance=cur.deviance, llf=cur.llf, halvings=0,
-                 **dict(zip(names, beta if beta is not None else [np.nan] * p)))]
-    converged, rel, it, last_step = False, np.nan, 0, np.zeros(p)
-    chol, pred_prev, extra = None, np.inf, 0          # factor of the current X'WX; predicted-step bookkeeping
-    for it in range(1, max_iter + 1):
-        chol = chol or _factor(cur.gram, names, X, fw, y, mu, it)  # raises RankDeficientError, naming the columns
-        beta_new = chol.solve(cur.rhs)                 # beta = (X'WX)^{-1} X'Wz, by Cholesky, never an inverse
-        new = evaluate(family, X, y, offset, fw, consts, beta_new, eta, mu, block)
-        halvings = 0
-        while beta is not None and (not new.ok or new.deviance > cur.deviance * (1 + 1e-9) + 1e-12):
-            if halvings == MAX_HALVINGS: break
-            halvings += 1
-            beta_new = (beta_new + beta) / 2           # step-halving, as R's glm.fit
-            new = evaluate(family, X, y, offset, fw, consts, beta_new, eta, mu, block)
-        if not new.ok:
-            if beta is None:
-                raise ValueError(f"IRLS could not find a valid first step for {family!r} "
-                                 "(the mean left its domain); pass start_params= to start from valid coefficients")
-            # step-halving failed: restore the last valid state and stop
-            evaluate(family, X, y, offset, fw, consts, beta, eta, mu, block)
-            warnings.warn(f"IRLS step-halving failed at iteration {it}: no step from the current estimate gives "
-                          "a valid mean; returning the last valid estimate", ConvergenceWarning, stacklevel=3)
-            it -= 1
-            break
-        last_step = beta_new - (beta if beta is not None else beta_new)
-        rel = _rel_change(new.deviance, cur.deviance)
-        beta, cur, chol = beta_new, new, None
-        rows.append(dict(iteration=it, deviance=cur.deviance, llf=cur.llf, halvings=halvings, **dict(zip(names, beta))))
-        if verbose:
-            print(f"iteration {it:3d}  deviance {cur.deviance:.10g}  relative change {rel:.3e}"
-                  + (f"  ({halvings} step halvings)" if halvings else "")
-                  + f"  {time.perf_counter() - t0:.2f}s")
-        if rel < tol:
-            # R's criterion is met. The next step is free (X'WX and X'Wz at the new mu are accumulated): accept
-            # when it is negligible in standard-error units, or no longer shrinks (rounding floor), or after
-            # MAX_EXTRA further steps of a slowly (linearly) converging Fisher scoring
-            chol = _factor(cur.gram, names, X, fw, y, mu, it)
-            step = chol.solve(cur.rhs) - beta
-            pred = float(step @ cur.gram @ step)
-            if pred <= 1e-4 * tol**2 * (abs(cur.deviance) + 0.1) or pred >= pred_prev or extra == MAX_EXTRA:
-                converged = True; break
-            pred_prev, extra = pred, extra + 1
-    else:
-        warnings.warn(f"IRLS did not converge in {max_iter} iterations: the last relative change in deviance "
-                      f"was {rel:.3g} (tol={tol:g}); increase max_iter or check the model",
-                      ConvergenceWarning, stacklevel=3)
-    history = pd.DataFrame(rows).set_index('iteration')
-    return IRLSFit(params=beta, eta=eta, mu=mu, deviance=cur.deviance, llf=cur.llf, gram=cur.gram,
-                   n_iter=it, converged=converged, history=history, last_step=last_step, names=names)
+    fit = scoring_loop(evaluate_at, start, beta, lambda g, it: _factor(g, names, X, fw, y, mu, it), family,
+                       tol=tol, max_iter=max_iter, names=names, verbose=verbose)
+    fit.eta, fit.mu = eta, mu
+    return fit
+

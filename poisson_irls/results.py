@@ -164,7 +164,7 @@ class Summary:
                                           'z': np.asarray(res.zvalues), 'P>|z|': np.asarray(res.pvalues),
                                           lo: ci[:, 0], hi: ci[:, 1]}, index=names)
         fam = res.family
-        stats_ = {'Family': repr(fam), 'Link': fam.link.name,
+        stats_ = {'Family': fam.name, 'Link': fam.link.name,
                   'No. observations': f"{res.nobs:g}", 'Rows dropped (missing)': res.n_dropped,
                   'Df residuals': f"{res.df_resid:g}", 'Df model': res.df_model,
                   'Scale': f"{res.scale:.6g}", 'Covariance type': res.cov_type,
@@ -172,8 +172,9 @@ class Summary:
                   'Null deviance': f"{res.null_deviance:.6f}", 'Pearson chi2': f"{res.pearson_chi2:.6f}",
                   'AIC': f"{res.aic:.6f}", 'BIC': f"{res.bic:.6f}",
                   'Iterations': res.n_iter, 'Converged': res.converged}
-        if hasattr(res, 'alpha'):
-            stats_['alpha (NB2)'] = f"{res.alpha:.6g}"
+        alpha = getattr(res, 'alpha', getattr(fam, 'alpha', None))
+        if alpha is not None:
+            stats_['alpha (NB2)'] = f"{alpha:.6g}" + ('' if hasattr(res, 'alpha') else ' (fixed)')
             if getattr(res, 'alpha_bse', None) is not None: stats_['alpha std err'] = f"{res.alpha_bse:.6g}"
         self.statistics = pd.Series(stats_, dtype=object)
         self.title = f"Generalized linear model by IRLS: {fam.name} family, {fam.link.name} link"
