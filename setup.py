@@ -29,7 +29,7 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 # optional extras beyond the nbdev template: `pip install "poisson_irls[formula]"` and so on
 extras = {'dev': dev_requirements}
-for extra in ('formula', 'dask', 'bench'):
+for extra in ('formula', 'dask', 'bench', 'fast'):
     extras[extra] = (cfg.get(f'{extra}_requirements') or '').split()
 
 package_data = dict()

@@ -12,7 +12,7 @@ import dask
 import dask.array as da
 from .families import Family, Poisson, NegativeBinomial
 from .irls import (block_stats, block_size, Cholesky, IRLSFit, Pass, scoring_loop, ConvergenceWarning,
-                               SeparationWarning)
+                               SeparationWarning, RankDeficientError, START_ROWS)
 from .results import GLMResults
 from .glm import check_vector, check_design
 
@@ -103,8 +103,10 @@ def _check_inputs(chk:dict, p:int):
 # %% ../nbs/12_distributed.ipynb #2bcfc1a3
 def chunk_stats(family:Family, # the family (and its link)
                 beta:np.ndarray|None, # candidate coefficients; None: start from the means `m0`
-                Xb:np.ndarray, yb:np.ndarray, # one row chunk of X and y
-                ob, fb, # the chunk's offset and frequency weights (None: zeros, ones)
+                Xb:np.ndarray, # one row chunk of the design X
+                yb:np.ndarray, # the same rows of the response y
+                ob, # the chunk's offset (None: zeros)
+                fb, # the chunk's frequency weights (None: ones)
                 cb:dict, # the chunk's family constants
                 m0=None, # the chunk's starting means (when beta is None)
                 meat:bool=False, # also accumulate the sandwich's middle X' diag(f s^2) X
@@ -140,8 +142,10 @@ def chunk_stats(family:Family, # the family (and its link)
 class RowData:
     "Row-chunked dask inputs persisted on the workers, with their family constants."
     def __init__(self,
-                 X:da.Array, y:da.Array, # design and response, same row chunks
-                 offset:da.Array|None, freq_weights:da.Array|None, # total offset and weights (None: 0 and 1)
+                 X:da.Array, # design matrix, chunked along rows only
+                 y:da.Array, # response, with the same row chunks as X
+                 offset:da.Array|None, # total offset on the linear predictor (None: zero)
+                 freq_weights:da.Array|None, # frequency weights (None: ones)
                  family:Family, # the family whose constants are persisted
                 ):
         cons = [dask.delayed(family.constants, pure=True)(yb) for yb in _blocks(y)]
@@ -150,7 +154,12 @@ class RowData:
         self.family = family
         self._parts = list(zip(_blocks(X), _blocks(y), _blocks(offset) or [None] * len(cons),
                                _blocks(freq_weights) or [None] * len(cons), cons))
-    def stats(self, beta, mu0=None, meat=False, tiny=0.0) -> dict|None:
+    def stats(self,
+              beta, # candidate coefficients; None: start from the means `mu0`
+              mu0=None, # starting means, row-chunked like y (when beta is None)
+              meat:bool=False, # also accumulate the sandwich's middle X' diag(f s^2) X
+              tiny:float=0.0, # count rows with y = 0 and mu below this (separation check)
+             ) -> dict|None:
         "One pass: per-chunk statistics on the workers, tree-reduced, one small dict back to the client."
         m0 = _blocks(mu0) if mu0 is not None else [None] * len(self._parts)
         parts = [dask.delayed(chunk_stats)(self.family, beta, Xb, yb, ob, fb, cb, mb, meat, tiny)
@@ -173,11 +182,20 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
     def evaluate_at(beta, **kw):
         st = data.stats(beta, meat=meat, tiny=tiny, **kw)
         return Pass(False) if st is None else Pass(True, **st)
-    if start_params is None:
+    n = data.y.shape[0]
+    beta = None if start_params is None else np.asarray(start_params, dtype=float).copy()
+    if beta is None and n >= 8 * START_ROWS:         # `irls`'s first step on every (n // START_ROWS)-th row
+        rows = slice(None, None, n // START_ROWS)
+        sample = RowData(data.X[rows], data.y[rows], None if data.offset is None else data.offset[rows],
+                         None if data.freq_weights is None else data.freq_weights[rows], family)
+        with np.errstate(all='ignore'): first = sample.stats(None, mu0=family.starting_mu(sample.y))
+        try: beta = Cholesky(first['gram']).solve(first['rhs']) if first is not None else None
+        except RankDeficientError: beta = None
+    start = evaluate_at(beta) if beta is not None else Pass(False)
+    if beta is not None and start_params is None and not start.ok: beta = None   # the sample's step is invalid here
+    if beta is None:
         with np.errstate(all='ignore'): mu0 = family.starting_mu(data.y)   # lazy: evaluated chunk by chunk
-        beta, start = None, evaluate_at(None, mu0=mu0)
-    else:
-        beta = np.asarray(start_params, dtype=float).copy(); start = evaluate_at(beta)
+        start = evaluate_at(None, mu0=mu0)
     if not start.ok:
         raise ValueError("the starting values give an invalid mean or linear predictor for "
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
@@ -191,7 +209,21 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
 # %% ../nbs/12_distributed.ipynb #4acd8443
 class DaskGLMResults(GLMResults):
     "Results of a GLM fitted on dask arrays: numbers as numpy, length-n quantities as lazy dask arrays."
-    def __init__(self, fit:IRLSFit, data:RowData, nobs:float, names=None, scale=None, cov_type='nonrobust', **kw):
+    def __init__(self,
+                 fit:IRLSFit, # the converged fit from `dask_irls`
+                 data:RowData, # the persisted row-chunked inputs it was fitted on
+                 nobs:float, # number of observations (sum of the frequency weights)
+                 names=None, # coefficient names
+                 scale=None, # dispersion: None, 'X2', 'dev' or a number
+                 cov_type='nonrobust', # 'nonrobust', 'HC0' or 'HC1'
+                 **kw):
+        """Wrap a fit on dask arrays as GLM results.
+
+        Parameters
+        ----------
+        kw
+            passed on to `GLMResults`
+        """
         n, rows = data.y.shape[0], data.y.chunks[0]
         off = data.offset if data.offset is not None else da.zeros(n, chunks=(rows,))
         fw = data.freq_weights if data.freq_weights is not None else da.ones(n, chunks=(rows,))
@@ -231,7 +263,14 @@ class DaskGLMResults(GLMResults):
                 f"{self.X.numblocks[0]} row chunks>")
 
 # %% ../nbs/12_distributed.ipynb #05ab4c2a
-def prepare_dask(y, X, offset=None, exposure=None, freq_weights=None, missing:str='raise', start_params=None):
+def prepare_dask(y, # response counts: dask array (or in memory when X is dask)
+                 X, # design matrix: dask array or dask DataFrame
+                 offset=None, # known offset added to the linear predictor
+                 exposure=None, # exposure; log(exposure) is added to the offset
+                 freq_weights=None, # frequency weights
+                 missing:str='raise', # only 'raise' is supported for dask input
+                 start_params=None, # starting coefficients (optional)
+                ):
     "Row-chunked, persisted and checked dask inputs: (X, y, total offset, weights, names, checks, start_params)."
     if missing != 'raise':
         raise ValueError(f"missing={missing!r} is not supported for dask input: drop incomplete rows first "
@@ -308,12 +347,24 @@ def _theta_chunk(theta, family, beta, Xb, yb, ob, fb, what:str):
 
 class NBRows:
     "Per-chunk sums `glm_nb` needs beyond IRLS, each one pass on the workers at (beta, theta)."
-    def __init__(self, data:RowData): self.data = data
-    def sums(self, what:str, beta, theta:float=1.0) -> dict:
+    def __init__(self,
+                 data:RowData, # persisted row-chunked inputs (the Poisson fit's)
+                ): self.data = data
+    def sums(self,
+             what:str, # 'll', 'score', 'moments' or 'info'
+             beta, # coefficients at which the means are evaluated
+             theta:float=1.0, # the NB2 shape theta = 1/alpha
+            ) -> dict:
+        "One pass on the workers: the per-chunk sums named by `what`, tree-reduced into one dict."
         d, log = self.data, Poisson()
         parts = [dask.delayed(_theta_chunk)(theta, log, beta, Xb, yb, ob, fb, what) for Xb, yb, ob, fb, _ in d._parts]
         return dask.compute(_tree_sum(parts))[0]
-    def theta_ml(self, beta, theta0:float, tol:float=1e-10, max_iter:int=100):
+    def theta_ml(self,
+                 beta, # coefficients, held fixed
+                 theta0:float, # starting value
+                 tol:float=1e-10, # stop when the Newton step in log(theta) is below this
+                 max_iter:int=100, # maximum number of Newton steps
+                ):
         "`negbin.theta_ml` with each log-likelihood and score a reduction over chunks: (theta, steps, at_bound)."
         from poisson_irls.negbin import THETA_MAX
         ll_ = lambda th: self.sums('ll', beta, th)['ll']
@@ -330,13 +381,21 @@ class NBRows:
             t += step; ll = ll_new
             if abs(step) < tol or t >= t_max: break
         return float(np.exp(t)), it, bool(t >= t_max)
-    def llf(self, beta, alpha) -> float:
+    def llf(self,
+            beta, # coefficients
+            alpha, # the NB2 dispersion
+           ) -> float:
         "NB2 log-likelihood at (beta, alpha); -inf when invalid."
         if not alpha > 0: return -np.inf
         st = RowData(self.data.X, self.data.y, self.data.offset, self.data.freq_weights,
                      NegativeBinomial(alpha=float(alpha))).stats(beta)
         return -np.inf if st is None else st['llf']
-    def newton_polish(self, beta, alpha, max_steps:int=10, step_tol:float=1e-10):
+    def newton_polish(self,
+                      beta, # starting coefficients (from the alternation)
+                      alpha, # starting NB2 dispersion
+                      max_steps:int=10, # maximum number of joint Newton steps
+                      step_tol:float=1e-10, # stop when the largest relative step is below this
+                     ):
         "`negbin`'s joint Newton steps in (beta, alpha), each score and information a reduction over chunks."
         info = lambda b, a: self.sums('info', b, 1.0 / a)
         llf, steps = self.llf(beta, alpha), 0
@@ -363,11 +422,20 @@ def _nb_results_class():
         def __repr__(self): return NegBinResults.__repr__(self).replace('<NegBinResults', '<DaskNegBinResults')
     return DaskNegBinResults
 
-def glm_nb_dask(y, X, *, # as `glm_dask`
-                offset=None, exposure=None, freq_weights=None, tol:float=1e-8, max_iter:int=100,
-                cov_type:str='nonrobust', missing:str='raise', start_params=None,
+def glm_nb_dask(y, # response counts: dask array (or in memory when X is dask)
+                X, # design matrix: dask array chunked along rows, or dask DataFrame
+                *,
+                offset=None, # known offset added to the linear predictor
+                exposure=None, # exposure; log(exposure) is added to the offset
+                freq_weights=None, # frequency weights
+                tol:float=1e-8, # convergence tolerance of each IRLS fit (relative change in deviance)
+                max_iter:int=100, # maximum number of IRLS iterations per fit
+                cov_type:str='nonrobust', # 'nonrobust', 'HC0' or 'HC1'
+                missing:str='raise', # only 'raise' is supported for dask input
+                start_params=None, # starting coefficients (optional)
                 start_alpha:float|None=None, # starting alpha (optional; a moment estimate otherwise)
-                verbose:bool=False):
+                verbose:bool=False, # print one line per alternation round
+               ):
     "`glm_nb` on row-chunked dask arrays: the same alternation and Newton polish, every sum on the workers."
     X, y, off, fw, names, chk, start_params = prepare_dask(y, X, offset, exposure, freq_weights, missing, start_params)
     base = RowData(X, y, off, fw, Poisson())

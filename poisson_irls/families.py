@@ -16,10 +16,22 @@ ETA_MAX = 700.0  # |eta| beyond this would overflow exp (exp(709.8) is the large
 class Link:
     "Base class of a link function g with g(mu) = eta."
     name = 'link'
-    def link(self, mu:np.ndarray) -> np.ndarray: raise NotImplementedError   # eta = g(mu)
-    def inverse(self, eta:np.ndarray) -> np.ndarray: raise NotImplementedError  # mu = g^{-1}(eta)
-    def mu_eta(self, mu:np.ndarray) -> np.ndarray: raise NotImplementedError   # d mu / d eta, as a function of mu
-    def valid_eta(self, eta:np.ndarray) -> bool: return bool(np.all(np.isfinite(eta)))
+    def link(self, mu:np.ndarray, # means
+            ) -> np.ndarray:
+        "The linear predictor eta = g(mu)."
+        raise NotImplementedError
+    def inverse(self, eta:np.ndarray, # linear predictors
+               ) -> np.ndarray:
+        "The mean mu = g^{-1}(eta)."
+        raise NotImplementedError
+    def mu_eta(self, mu:np.ndarray, # means
+              ) -> np.ndarray:
+        "d mu / d eta, written as a function of mu."
+        raise NotImplementedError
+    def valid_eta(self, eta:np.ndarray, # linear predictors
+                 ) -> bool:
+        "Is every eta in the link's domain?"
+        return bool(np.all(np.isfinite(eta)))
     def __repr__(self): return f"{type(self).__name__}()"
     def __eq__(self, other): return type(self) is type(other)
     def __hash__(self): return hash(type(self))
@@ -64,21 +76,43 @@ class Family:
         if type(link) not in self.links:
             raise ValueError(f"link {link!r} is not available for the {self.name} family; valid links: {ok}")
         self.link = link
-    def variance(self, mu:np.ndarray) -> np.ndarray: raise NotImplementedError          # V(mu)
-    def constants(self, y:np.ndarray) -> dict: return {}                               # terms depending on y only
-    def unit_deviance(self, y, mu, c:dict) -> np.ndarray: raise NotImplementedError   # d(y, mu) per row
-    def loglik_obs(self, y, mu, c:dict) -> np.ndarray: raise NotImplementedError      # log f(y; mu) per row
-    def starting_mu(self, y:np.ndarray) -> np.ndarray: return (y + y.mean()) / 2.0     # as statsmodels and R start
-    def valid_mu(self, mu:np.ndarray) -> bool: return bool(np.all(np.isfinite(mu)) and np.all(mu > 0))
-    def irls_weights(self, mu:np.ndarray) -> np.ndarray:
+    def variance(self, mu:np.ndarray, # means
+                ) -> np.ndarray:
+        "The variance function V(mu)."
+        raise NotImplementedError
+    def constants(self, y:np.ndarray, # counts
+                 ) -> dict:
+        "Terms of the deviance and log-likelihood that depend on y only, computed once per fit."
+        return {}
+    def unit_deviance(self, y:np.ndarray, # counts
+                      mu:np.ndarray, # means
+                      c:dict, # the output of `constants(y)`
+                     ) -> np.ndarray:
+        "The unit deviance d(y, mu), one term per row."
+        raise NotImplementedError
+    def loglik_obs(self, y:np.ndarray, # counts
+                   mu:np.ndarray, # means
+                   c:dict, # the output of `constants(y)`
+                  ) -> np.ndarray:
+        "The log-likelihood log f(y; mu), one term per row."
+        raise NotImplementedError
+    def starting_mu(self, y:np.ndarray, # counts
+                   ) -> np.ndarray:
+        "Starting means (y + mean(y)) / 2, positive, as R and statsmodels start."
+        return (y + y.mean()) / 2.0
+    def valid_mu(self, mu:np.ndarray, # means
+                ) -> bool:
+        "Is every mean finite and positive?"
+        return bool(np.all(np.isfinite(mu)) and np.all(mu > 0))
+    def irls_weights(self, mu:np.ndarray, # means
+                    ) -> np.ndarray:
         "Fisher-scoring weights (dmu/deta)^2 / V(mu)."
         return self.link.mu_eta(mu) ** 2 / self.variance(mu)
-    @property
-    def n_extra_params(self) -> int: return 0   # parameters beyond beta counted by AIC (none for a fixed family)
     def __repr__(self): return f"{type(self).__name__}(link={self.link!r})"
 
 # %% ../nbs/01_families.ipynb #1e7cd8ae
-def xlogy_self(y:np.ndarray) -> np.ndarray:
+def xlogy_self(y:np.ndarray, # non-negative values
+              ) -> np.ndarray:
     "y*log(y) with the limit 0 at y = 0."
     return special.xlogy(y, y)
 

@@ -104,7 +104,13 @@ def glm_formula(formula:str, # "response ~ terms", e.g. "Claims ~ C(District) + 
                 missing:str='raise', # 'raise' on missing values, or 'drop' those rows (counted in `n_dropped`)
                 **glm_kwargs, # passed to the fitter: cov_type, tol, max_iter, scale, ...
                ):
-    "Fit a count GLM from a formula (formulaic) and a data frame; coefficients are named as formulaic names the columns."
+    """Fit a count GLM from a formula (formulaic) and a data frame; coefficients are named as formulaic names the columns.
+
+    Parameters
+    ----------
+    glm_kwargs
+        passed to the fitter (`glm` or `glm_nb`): cov_type, tol, max_iter, scale, ...
+    """
     if missing not in MISSING: raise ValueError(f"missing must be one of {MISSING}, got {missing!r}")
     if isinstance(data, dict): data = pd.DataFrame(data)
     if not isinstance(data, pd.DataFrame): raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")

@@ -93,7 +93,13 @@ def check_design(X, # design matrix: 2-D array or DataFrame
 MISSING = ('raise', 'drop')
 COV_TYPES = ('nonrobust', 'HC0', 'HC1')
 
-def prepare(y, X, offset=None, exposure=None, freq_weights=None, missing:str='raise'):
+def prepare(y, # response counts
+            X, # design matrix: 2-D array or DataFrame
+            offset=None, # offset, or None
+            exposure=None, # exposure, or None
+            freq_weights=None, # frequency weights, or None
+            missing:str='raise', # 'raise' or 'drop'
+           ):
     "Checked private arrays (y, X, total offset, weights), coefficient names and the number of rows dropped."
     if missing not in MISSING: raise ValueError(f"missing must be one of {MISSING}, got {missing!r}")
     drop = missing == 'drop'

@@ -15,6 +15,7 @@ __all__ = ['LRTestResult', 'DispersionTestResult', 'lr_test', 'anova', 'dispersi
 
 # %% ../nbs/09_inference.ipynb #70de5be5
 LRTestResult = namedtuple('LRTestResult', ['statistic', 'df', 'pvalue'])
+LRTestResult.__doc__ = "Result of `lr_test`: the likelihood-ratio statistic, its degrees of freedom and the chi-squared p-value."
 
 def _n_params(res) -> int: return res.k_params + getattr(res, 'k_extra', 0)
 
@@ -92,6 +93,7 @@ def anova(*fits, # fitted results, nested, smallest model first
 
 # %% ../nbs/09_inference.ipynb #d2ccb835
 DispersionTestResult = namedtuple('DispersionTestResult', ['statistic', 'pvalue', 'alpha'])
+DispersionTestResult.__doc__ = "Result of `dispersion_test`: the z statistic, its p-value and the estimated over-dispersion alpha."
 
 def dispersion_test(res, # results of a Poisson fit (any link)
                     alternative:str='greater', # 'greater' (over-dispersion, alpha > 0), 'less' or 'two-sided'

@@ -11,9 +11,9 @@ from scipy import linalg
 from .families import Family, Poisson
 
 # %% auto #0
-__all__ = ['BUFFER_ROWS', 'MIN_P_THREADS', 'RANK_TOL', 'MAX_HALVINGS', 'MAX_EXTRA', 'ConvergenceWarning', 'RankDeficientError',
-           'SeparationWarning', 'block_size', 'default_threads', 'weighted_gram', 'aliased_columns', 'Cholesky', 'Pass',
-           'block_stats', 'evaluate', 'IRLSFit', 'scoring_loop', 'irls']
+__all__ = ['BUFFER_ROWS', 'MIN_P_THREADS', 'RANK_TOL', 'MAX_HALVINGS', 'MAX_EXTRA', 'START_ROWS', 'ConvergenceWarning',
+           'RankDeficientError', 'SeparationWarning', 'block_size', 'default_threads', 'weighted_gram',
+           'aliased_columns', 'Cholesky', 'Pass', 'block_stats', 'evaluate', 'IRLSFit', 'scoring_loop', 'irls']
 
 # %% ../nbs/02_irls.ipynb #eb4843f0
 class ConvergenceWarning(UserWarning):
@@ -153,7 +153,8 @@ class Cholesky:
         raise RankDeficientError(
             f"X is rank deficient: {which} is a linear combination of earlier columns (or is all zero "
             f"where the weights are positive). Drop it, or merge the categories that make it redundant.")
-    def solve(self, b:np.ndarray) -> np.ndarray:
+    def solve(self, b:np.ndarray, # right-hand side, length p (or p x k)
+             ) -> np.ndarray:
         "Solve G x = b."
         return linalg.cho_solve((self.L, True), b / self.d) / self.d
     def inverse(self) -> np.ndarray:
@@ -163,8 +164,20 @@ class Cholesky:
 
 # %% ../nbs/02_irls.ipynb #b13cc2bc
 class Pass:
-    "What one pass over the rows computes for a candidate beta (other statistics of the pass as extra attributes)."
-    def __init__(self, ok, deviance=np.nan, llf=np.nan, gram=None, rhs=None, **extra):
+    "What one pass over the rows computes for a candidate beta."
+    def __init__(self, ok:bool, # did every block give a valid mean?
+                 deviance:float=np.nan, # sum of f_i d(y_i, mu_i)
+                 llf:float=np.nan, # sum of f_i log f(y_i; mu_i)
+                 gram=None, # X'WX at the new mean (p x p)
+                 rhs=None, # X'Wz at the new mean (length p)
+                 **extra):
+        """Keep the pass's statistics as attributes.
+
+        Parameters
+        ----------
+        extra
+            other statistics of the same pass (Pearson chi2, the sandwich's middle, ... on a cluster)
+        """
         self.ok, self.deviance, self.llf, self.gram, self.rhs = ok, deviance, llf, gram, rhs
         self.__dict__.update(extra)
 
@@ -172,8 +185,11 @@ def _slice(c:dict, s:int, e:int) -> dict: return {k: v[s:e] for k, v in c.items(
 
 def block_stats(family:Family, # the family (and its link)
                 Xb:np.ndarray, # a block of rows of X
-                yb, ob, fb, # the block's response, offset and frequency weights
-                eta, mu, # the block's linear predictor and mean (already computed)
+                yb:np.ndarray, # the block's response
+                ob:np.ndarray, # the block's offset
+                fb:np.ndarray, # the block's frequency weights
+                eta:np.ndarray, # the block's linear predictor (already computed)
+                mu:np.ndarray, # the block's mean (already computed)
                 cb:dict, # the block's family constants
                 gram:bool=True, # also accumulate X'WX and X'Wz?
                 buf:np.ndarray|None=None, # k x p work buffer for the scaled rows; allocated when omitted
@@ -194,10 +210,17 @@ def block_stats(family:Family, # the family (and its link)
     _accumulate(G, b, Xb, sw, z, buf)
     return dev, llf, G, b
 
-def evaluate(family:Family, X, y, offset, fw, consts:dict,
+def evaluate(family:Family, # the family (and its link)
+             X:np.ndarray, # n x p design matrix
+             y:np.ndarray, # response, length n
+             offset:np.ndarray, # total offset, length n
+             fw:np.ndarray, # frequency weights, length n
+             consts:dict, # the family's constants for y (`Family.constants`)
              beta:np.ndarray|None, # candidate coefficients; None: use `eta`/`mu` as given (starting values)
-             eta:np.ndarray, mu:np.ndarray, # length-n work vectors, filled in place
-             block:int, gram:bool=True,
+             eta:np.ndarray, # length-n work vector for the linear predictor, filled in place
+             mu:np.ndarray, # length-n work vector for the mean, filled in place
+             block:int, # rows per block
+             gram:bool=True, # also accumulate X'WX and X'Wz for the next solve?
              threads:int|None=None, # row ranges run in parallel; one per core for large n when omitted
             ) -> Pass:
     "One pass over the rows: eta, mu in place; deviance, log-likelihood, and X'WX, X'Wz at the new mu."
@@ -231,7 +254,15 @@ def evaluate(family:Family, X, y, offset, fw, consts:dict,
 # %% ../nbs/02_irls.ipynb #a389a33e
 class IRLSFit:
     "Raw output of `irls`: estimates, final mean, information matrix and the iteration history."
-    def __init__(self, **kw): self.__dict__.update(kw)
+    def __init__(self, **kw):
+        """Keep the fields as attributes.
+
+        Parameters
+        ----------
+        kw
+            params, eta, mu, deviance, llf, gram, last_pass, n_iter, converged, history, last_step, names
+        """
+        self.__dict__.update(kw)
     def __repr__(self): return f"IRLSFit(n_iter={self.n_iter}, converged={self.converged}, deviance={self.deviance:.6g})"
 
 MAX_HALVINGS = 30
@@ -268,7 +299,11 @@ def scoring_loop(evaluate_at, # beta -> Pass: one pass over the rows at these co
                  beta:np.ndarray|None, # the starting coefficients; None when starting from a mean
                  factor, # (gram, iteration) -> Cholesky of X'WX, raising a clear error when it fails
                  family:Family, # for messages
-                 tol:float=1e-8, max_iter:int=100, names=None, verbose:bool=False):
+                 tol:float=1e-8, # convergence tolerance on the relative change in deviance
+                 max_iter:int=100, # maximum number of iterations
+                 names=None, # coefficient names, for the history and messages
+                 verbose:bool=False, # print one line per iteration
+                ):
     "Fisher scoring with step-halving and the stopping rule, whatever computes the passes (memory or cluster)."
     p = len(start.rhs)
     names = list(names) if names is not None else [f"x{j}" for j in range(p)]
@@ -322,6 +357,17 @@ def scoring_loop(evaluate_at, # beta -> Pass: one pass over the rows at these co
                    converged=converged, history=pd.DataFrame(rows).set_index('iteration'), last_step=last_step,
                    names=names)
 
+START_ROWS = 50_000   # on n >= 8 * START_ROWS rows, the first step is taken on every (n // START_ROWS)-th row
+
+def _first_step_on_rows(family, X, y, offset, fw, rows:slice, block:int):
+    "The first Fisher-scoring step from the family's starting mean, on a systematic sample of rows (None if singular)."
+    Xs, ys, os_, fs = X[rows], y[rows], offset[rows], fw[rows]
+    with np.errstate(all='ignore'):
+        mu_s = family.starting_mu(ys); eta_s = family.link.link(mu_s) + 0.0
+    first = evaluate(family, Xs, ys, os_, fs, family.constants(ys), None, eta_s, mu_s, block)
+    try: return Cholesky(first.gram).solve(first.rhs) if first.ok else None
+    except RankDeficientError: return None
+
 def irls(y:np.ndarray, # response counts, length n (validated)
          X:np.ndarray, # n x p design matrix, float64 (validated)
          family:Family|None=None, # the family; Poisson() when omitted
@@ -343,14 +389,16 @@ def irls(y:np.ndarray, # response counts, length n (validated)
     names = list(names) if names is not None else [f"x{j}" for j in range(p)]
     consts = family.constants(y)                       # terms of deviance and llf that depend on y only
     eta, mu = np.empty(n), np.empty(n)                 # work vectors, reused by every pass
-    if start_params is None:
+    evaluate_at = lambda b: evaluate(family, X, y, offset, fw, consts, b, eta, mu, block)
+    beta = None if start_params is None else np.asarray(start_params, dtype=float).copy()
+    if beta is None and n >= 8 * START_ROWS:
+        beta = _first_step_on_rows(family, X, y, offset, fw, slice(None, None, n // START_ROWS), block)
+    start = evaluate_at(beta) if beta is not None else Pass(False)
+    if beta is not None and start_params is None and not start.ok: beta = None   # the sample's step is invalid here
+    if beta is None:
         with np.errstate(all='ignore'):
             mu[:] = family.starting_mu(y); eta[:] = family.link.link(mu) + 0.0
-        beta = None
-    else:
-        beta = np.asarray(start_params, dtype=float).copy()
-    evaluate_at = lambda b: evaluate(family, X, y, offset, fw, consts, b, eta, mu, block)
-    start = evaluate_at(beta)
+        start = evaluate_at(None)
     if not start.ok:
         raise ValueError("the starting values give an invalid mean or linear predictor for "
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")

@@ -21,20 +21,28 @@ __all__ = ['THETA_MAX', 'theta_loglik', 'theta_score', 'theta_ml', 'nb_score_inf
 THETA_MAX = 1e8   # theta = 1/alpha beyond this is numerically a Poisson (alpha < 1e-8)
 
 def theta_loglik(theta:float, # the NB2 shape theta = 1/alpha
-                 y, mu, fw, # counts, fitted means, frequency weights
+                 y, # counts
+                 mu, # fitted means, held fixed
+                 fw, # frequency weights
                 ) -> float:
     "The terms of the NB2 log-likelihood that depend on theta (mu held fixed)."
     return float(fw @ (special.gammaln(y + theta) - special.gammaln(theta) + theta * np.log(theta)
                        - (y + theta) * np.log(theta + mu)))
 
-def theta_score(theta:float, y, mu, fw):
+def theta_score(theta:float, # the NB2 shape theta = 1/alpha
+                y, # counts
+                mu, # fitted means, held fixed
+                fw, # frequency weights
+               ):
     "Score s(theta) and its derivative s'(theta) of the NB2 log-likelihood, mu held fixed."
     tm = theta + mu
     s = special.digamma(y + theta) - special.digamma(theta) + np.log(theta) + 1 - np.log(tm) - (y + theta) / tm
     ds = special.polygamma(1, y + theta) - special.polygamma(1, theta) + 1 / theta - 2 / tm + (y + theta) / tm ** 2
     return float(fw @ s), float(fw @ ds)
 
-def theta_ml(y, mu, fw, # counts, fitted means, frequency weights
+def theta_ml(y, # counts
+             mu, # fitted means, held fixed
+             fw, # frequency weights
              theta0:float, # starting value
              tol:float=1e-10, # stop when the Newton step in log(theta) is below this
              max_iter:int=100, # maximum number of Newton steps
@@ -58,7 +66,10 @@ def theta_ml(y, mu, fw, # counts, fitted means, frequency weights
     return float(np.exp(t)), it, bool(t >= t_max)
 
 # %% ../nbs/08_negbin.ipynb #c089234a
-def nb_score_info(X, y, mu, fw, # design, counts, fitted means, frequency weights
+def nb_score_info(X, # design matrix
+                  y, # counts
+                  mu, # fitted means
+                  fw, # frequency weights
                   alpha:float, # the NB2 dispersion
                  ):
     "Score vector and observed information matrix of the NB2 log-likelihood in (beta, alpha), log link."
@@ -77,12 +88,24 @@ def nb_score_info(X, y, mu, fw, # design, counts, fitted means, frequency weight
 # %% ../nbs/08_negbin.ipynb #74761c57
 class NegBinResults(GLMResults):
     "Results of `glm_nb`: GLMResults for NegativeBinomial(alpha_hat), plus alpha, its SE and the joint covariance."
-    def __init__(self, fit, family, y, offset, freq_weights,
+    def __init__(self,
+                 fit, # the IRLS fit at the final alpha
+                 family, # NegativeBinomial(alpha_hat)
+                 y, # counts
+                 offset, # total offset on the linear predictor
+                 freq_weights, # frequency weights
                  info_joint:np.ndarray|None=None, # observed information in (beta, alpha) at the estimate
                  n_irls:int=0, # IRLS iterations summed over the alternation
                  n_newton:int=0, # joint Newton steps at the end
                  alpha_at_bound:bool=False, # alpha hit its lower bound (no over-dispersion)
                  **kw):
+        """Wrap the final IRLS fit of `glm_nb` with alpha's estimate and the joint information.
+
+        Parameters
+        ----------
+        kw
+            passed on to `GLMResults` (names, cov_type, ...)
+        """
         super().__init__(fit, family, y, offset, freq_weights, k_extra=1, **kw)
         self.alpha, self.theta = family.alpha, 1.0 / family.alpha
         self._info_joint, self.n_irls, self.n_newton, self.alpha_at_bound = info_joint, n_irls, n_newton, alpha_at_bound

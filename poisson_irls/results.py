@@ -31,12 +31,14 @@ class GLMResults:
                  cov_type:str='nonrobust', # 'nonrobust', 'HC0' or 'HC1'
                  robust_meat:np.ndarray|None=None, # X' diag(f s^2) X for the sandwich, when cov_type is HC
                  n_dropped:int=0, # rows dropped for missing values
-                 exposure_given:bool=False, offset_given:bool=False,
+                 exposure_given:bool=False, # was an exposure given? (shown in the summary)
+                 offset_given:bool=False, # was an offset given? (shown in the summary)
                  k_extra:int=0, # extra estimated parameters counted in AIC/BIC (alpha for glm_nb)
                 ):
         self.family, self.y, self.offset, self.freq_weights = family, y, offset, freq_weights
         self._fit, self._names, self._scale_spec, self.cov_type = fit, names, scale, cov_type
         self._meat, self.n_dropped, self.k_extra = robust_meat, n_dropped, k_extra
+        self.exposure_given, self.offset_given = exposure_given, offset_given
         self.mu, self.eta = fit.mu, fit.eta
         self.n_iter, self.converged, self.history = fit.n_iter, fit.converged, fit.history
         self.deviance, self.k_params = fit.deviance, len(fit.params)
@@ -156,7 +158,9 @@ class GLMResults:
 # %% ../nbs/03_results.ipynb #f7897a0d
 class Summary:
     "Printable summary of a fit: `coefficients` and `statistics` as DataFrames."
-    def __init__(self, res, alpha=0.05):
+    def __init__(self, res:GLMResults, # the fitted results
+                 alpha:float=0.05, # 1 - confidence level of the intervals
+                ):
         ci = np.asarray(res.conf_int(alpha))
         names = res._names if res._names is not None else [f"x{j}" for j in range(res.k_params)]
         lo, hi = f"[{alpha/2:g}", f"{1-alpha/2:g}]"
@@ -165,6 +169,8 @@ class Summary:
                                           lo: ci[:, 0], hi: ci[:, 1]}, index=names)
         fam = res.family
         stats_ = {'Family': fam.name, 'Link': fam.link.name,
+                  'Offset': ' + '.join(([ 'offset'] if getattr(res, 'offset_given', False) else [])
+                                       + (['log(exposure)'] if getattr(res, 'exposure_given', False) else [])) or 'none',
                   'No. observations': f"{res.nobs:g}", 'Rows dropped (missing)': res.n_dropped,
                   'Df residuals': f"{res.df_resid:g}", 'Df model': res.df_model,
                   'Scale': f"{res.scale:.6g}", 'Covariance type': res.cov_type,

@@ -19,7 +19,8 @@ Usage:
     python tools/check_repro.py                  # all notebooks under nbs/
     python tools/check_repro.py 02_irls 04_glm   # some notebooks (names, stems or globs)
     python tools/check_repro.py -v               # also print a diff of each differing cell
-Options: --tolerate-noise (numbers printed between 1e-11 and 1e-17, i.e. rounding noise, count as volatile),
+Options: --tolerate-noise (numbers printed in e-notation between 1e-11 and 1e-17, or as 0e+00, i.e. rounding
+         noise such as relative differences to statsmodels, count as volatile),
          --n_workers N (default 2), --keep (keep the temporary copy, print its path),
          --timeout S (seconds per notebook, default 1200), --tracked (copy only the files git tracks, as a
          clean clone has them; notebooks that are not tracked yet are then not found).
@@ -52,7 +53,7 @@ _SUBS = [
     (re.compile(r'/tmp/[\w.\-/]+'), '<tmp>'),
 ]
 
-_NOISE = re.compile(r'(?<![\w.])[-+]?\d(?:\.\d+)?[eE]-1[1-7]\b')       # 1.2e-11 ... 9.9e-17
+_NOISE = re.compile(r'(?<![\w.])[-+]?(?:\d(?:\.\d+)?[eE]-1[1-7]|0(?:\.0+)?[eE][-+]?00)\b')  # 1e-11..1e-17, 0e+00
 
 def normalise(text:str, root:str|None=None) -> str:
     "Replace the volatile parts of `text` (timings, addresses, paths, dates) by placeholders."
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
     ap.add_argument('--keep', action='store_true', help='keep the temporary copy')
     ap.add_argument('--tracked', action='store_true', help='copy only files tracked by git (a clean clone)')
     ap.add_argument('--tolerate-noise', action='store_true',
-                    help='also treat numbers printed as 1e-11 ... 1e-17 (rounding noise: relative differences '
+                    help='also treat numbers printed as 1e-11 ... 1e-17 or 0e+00 (rounding noise: relative differences '
                          'to statsmodels) as volatile; for machines whose BLAS differs from the one that ran the notebooks')
     ap.add_argument('--timeout', type=int, default=1200, help='seconds allowed per notebook')
     a = ap.parse_args(argv)
