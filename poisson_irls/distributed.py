@@ -365,22 +365,10 @@ class NBRows:
                  tol:float=1e-10, # stop when the Newton step in log(theta) is below this
                  max_iter:int=100, # maximum number of Newton steps
                 ):
-        "`negbin.theta_ml` with each log-likelihood and score a reduction over chunks: (theta, steps, at_bound)."
-        from poisson_irls.negbin import THETA_MAX
-        ll_ = lambda th: self.sums('ll', beta, th)['ll']
-        t, t_max, ll = np.log(theta0), np.log(THETA_MAX), ll_(theta0)
-        for it in range(1, max_iter + 1):
-            th = np.exp(t)
-            sc = self.sums('score', beta, th)
-            g, h = th * sc['s'], th * th * sc['ds'] + th * sc['s']
-            step = min(float(np.clip(-g / h if h < 0 else np.sign(g), -3.0, 3.0)), t_max - t)
-            for _ in range(60):
-                ll_new = ll_(np.exp(t + step))
-                if ll_new >= ll - 1e-13 * abs(ll): break
-                step /= 2
-            t += step; ll = ll_new
-            if abs(step) < tol or t >= t_max: break
-        return float(np.exp(t)), it, bool(t >= t_max)
+        "`negbin.theta_newton` with each log-likelihood and score a reduction over chunks: (theta, steps, at_bound)."
+        from poisson_irls.negbin import theta_newton
+        score = lambda th: (lambda sc: (sc['s'], sc['ds']))(self.sums('score', beta, th))
+        return theta_newton(lambda th: self.sums('ll', beta, th)['ll'], score, theta0, tol, max_iter)
     def llf(self,
             beta, # coefficients
             alpha, # the NB2 dispersion
@@ -396,22 +384,10 @@ class NBRows:
                       max_steps:int=10, # maximum number of joint Newton steps
                       step_tol:float=1e-10, # stop when the largest relative step is below this
                      ):
-        "`negbin`'s joint Newton steps in (beta, alpha), each score and information a reduction over chunks."
-        info = lambda b, a: self.sums('info', b, 1.0 / a)
-        llf, steps = self.llf(beta, alpha), 0
-        for steps in range(1, max_steps + 1):
-            si = info(beta, alpha)
-            try: delta = Cholesky(si['J']).solve(si['g'])
-            except ValueError: return beta, alpha, steps - 1, None
-            for _ in range(30):
-                b_new, a_new = beta + delta[:-1], alpha + delta[-1]
-                llf_new = self.llf(b_new, a_new)
-                if llf_new >= llf - 1e-12 * abs(llf): break
-                delta = delta / 2
-            else: break
-            beta, alpha, llf = b_new, a_new, llf_new
-            if np.max(np.abs(delta) / (np.abs(np.append(beta, alpha)) + 1e-3)) < step_tol: break
-        return beta, alpha, steps, info(beta, alpha)['J']
+        "`negbin.joint_newton` in (beta, alpha), each score and information a reduction over chunks."
+        from poisson_irls.negbin import joint_newton
+        score_info = lambda b, a: (lambda si: (si['g'], si['J']))(self.sums('info', b, 1.0 / a))
+        return joint_newton(self.llf, score_info, beta, alpha, max_steps, step_tol)
 
 # %% ../nbs/12_distributed.ipynb #c173bd63
 def _nb_results_class():
@@ -440,35 +416,16 @@ def glm_nb_dask(y, # response counts: dask array (or in memory when X is dask)
     X, y, off, fw, names, chk, start_params = prepare_dask(y, X, offset, exposure, freq_weights, missing, start_params)
     base = RowData(X, y, off, fw, Poisson())
     rows_ = NBRows(base)
-    fit = dask_irls(base, tol=tol, max_iter=max_iter, start_params=start_params, names=names)
-    n_irls = fit.n_iter
-    hist = [dict(round=0, alpha=np.nan, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=0)]
-    mom = rows_.sums('moments', fit.params)
-    at_bound = start_alpha is None and mom['od'] <= 0
-    if at_bound:
-        from poisson_irls.negbin import THETA_MAX
-        theta = THETA_MAX
-        warnings.warn("no over-dispersion: the NB2 likelihood is maximised at alpha = 0 (the Poisson model); "
-                      f"alpha is set to its floor {1/THETA_MAX:g} and alpha_bse is undefined", UserWarning, stacklevel=2)
-    else: theta = 1.0 / start_alpha if start_alpha is not None else float(chk['f_sum'] / mom['m2'])
-    converged, llf_old, theta_old = False, -np.inf, np.nan
-    for rnd in range(1, max_iter + 1):
-        steps = 0
-        if not at_bound: theta, steps, at_bound = rows_.theta_ml(fit.params, theta)
-        nb = RowData(X, y, off, fw, NegativeBinomial(alpha=1.0 / theta))
-        fit = dask_irls(nb, tol=tol, max_iter=max_iter, start_params=fit.params, names=names)
-        n_irls += fit.n_iter
-        hist.append(dict(round=rnd, alpha=1 / theta, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=steps))
-        if verbose: print(f"round {rnd:3d}  alpha {1/theta:.10g}  log-likelihood {fit.llf:.10f}  "
-                          f"({fit.n_iter} IRLS iterations, {steps} Newton steps for theta)")
-        if at_bound or (abs(fit.llf - llf_old) / (abs(fit.llf) + 0.1) < tol and abs(theta / theta_old - 1) < 1e-6):
-            converged = fit.converged; break
-        llf_old, theta_old = fit.llf, theta
-    else:
-        warnings.warn(f"glm_nb: the alternation did not settle in {max_iter} rounds; increase max_iter",
-                      ConvergenceWarning, stacklevel=2)
-    beta, alpha, n_newton, info = fit.params, 1.0 / theta, 0, None
-    if not at_bound: beta, alpha, n_newton, info = rows_.newton_polish(fit.params, 1.0 / theta)
+    from poisson_irls.negbin import nb_alternation
+    r = nb_alternation(
+        lambda fam, sp: dask_irls(base if isinstance(fam, Poisson) else RowData(X, y, off, fw, fam), tol=tol,
+                                  max_iter=max_iter, start_params=sp, names=names),
+        lambda fit, th: rows_.theta_ml(fit.params, th),
+        lambda fit: (lambda m: (m['od'], float(chk['f_sum'] / m['m2'])))(rows_.sums('moments', fit.params)),
+        rows_.newton_polish, start_params, start_alpha, tol, max_iter, verbose)
+    fit, beta, alpha, n_newton, info, at_bound, hist, rnd = (r[k] for k in
+        ('fit', 'beta', 'alpha', 'n_newton', 'info', 'at_bound', 'rows', 'rounds'))
+    n_irls, converged = r['n_irls'], r['converged']
     data = RowData(X, y, off, fw, NegativeBinomial(alpha=float(alpha)))
     final = data.stats(np.asarray(beta, dtype=float), meat=cov_type != 'nonrobust', tiny=_tiny(chk))
     hist.append(dict(round='newton', alpha=alpha, llf=final['llf'], deviance=final['deviance'], irls_iterations=0, theta_steps=n_newton))

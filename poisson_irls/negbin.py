@@ -15,7 +15,8 @@ from .glm import prepare, check_vector, _check_separation, _meat
 from .results import GLMResults
 
 # %% auto #0
-__all__ = ['THETA_MAX', 'theta_loglik', 'theta_score', 'theta_ml', 'nb_score_info', 'NegBinResults', 'glm_nb']
+__all__ = ['THETA_MAX', 'theta_loglik', 'theta_score', 'theta_newton', 'theta_ml', 'nb_score_info', 'NegBinResults',
+           'joint_newton', 'nb_alternation', 'glm_nb']
 
 # %% ../nbs/08_negbin.ipynb #14dd5878
 THETA_MAX = 1e8   # theta = 1/alpha beyond this is numerically a Poisson (alpha < 1e-8)
@@ -40,6 +41,30 @@ def theta_score(theta:float, # the NB2 shape theta = 1/alpha
     ds = special.polygamma(1, y + theta) - special.polygamma(1, theta) + 1 / theta - 2 / tm + (y + theta) / tm ** 2
     return float(fw @ s), float(fw @ ds)
 
+def theta_newton(loglik, # theta -> the theta-dependent NB2 log-likelihood, means held fixed
+                 score, # theta -> (s(theta), s'(theta)), its score and the score's derivative
+                 theta0:float, # starting value
+                 tol:float=1e-10, # stop when the Newton step in log(theta) is below this
+                 max_iter:int=100, # maximum number of Newton steps
+                ):
+    "Maximum-likelihood theta by safeguarded Newton on log(theta), whatever computes the sums: (theta, steps, at_bound)."
+    t, t_max = np.log(theta0), np.log(THETA_MAX)
+    ll = loglik(theta0)
+    for it in range(1, max_iter + 1):
+        th = np.exp(t)
+        s, ds = score(th)
+        g, h = th * s, th * th * ds + th * s                 # d l / dt and d2 l / dt2
+        step = -g / h if h < 0 else np.sign(g)               # Newton, or an uphill unit step where l is not concave
+        step = float(np.clip(step, -3.0, 3.0))
+        step = min(step, t_max - t)                          # stay below THETA_MAX
+        for _ in range(60):
+            ll_new = loglik(np.exp(t + step))
+            if ll_new >= ll - 1e-13 * abs(ll): break
+            step /= 2
+        t += step; ll = ll_new
+        if abs(step) < tol or t >= t_max: break
+    return float(np.exp(t)), it, bool(t >= t_max)
+
 def theta_ml(y, # counts
              mu, # fitted means, held fixed
              fw, # frequency weights
@@ -47,23 +72,9 @@ def theta_ml(y, # counts
              tol:float=1e-10, # stop when the Newton step in log(theta) is below this
              max_iter:int=100, # maximum number of Newton steps
             ):
-    "Maximum-likelihood theta for fixed mu by safeguarded Newton on log(theta): (theta, steps, at_bound)."
-    t, t_max = np.log(theta0), np.log(THETA_MAX)
-    ll = theta_loglik(theta0, y, mu, fw)
-    for it in range(1, max_iter + 1):
-        th = np.exp(t)
-        s, ds = theta_score(th, y, mu, fw)
-        g, h = th * s, th * th * ds + th * s                 # d l / dt and d2 l / dt2
-        step = -g / h if h < 0 else np.sign(g)               # Newton, or an uphill unit step where l is not concave
-        step = float(np.clip(step, -3.0, 3.0))
-        step = min(step, t_max - t)                          # stay below THETA_MAX
-        for _ in range(60):
-            ll_new = theta_loglik(np.exp(t + step), y, mu, fw)
-            if ll_new >= ll - 1e-13 * abs(ll): break
-            step /= 2
-        t += step; ll = ll_new
-        if abs(step) < tol or t >= t_max: break
-    return float(np.exp(t)), it, bool(t >= t_max)
+    "Maximum-likelihood theta for fixed mu (in memory) by `theta_newton`: (theta, steps, at_bound)."
+    return theta_newton(lambda th: theta_loglik(th, y, mu, fw), lambda th: theta_score(th, y, mu, fw), theta0, tol, max_iter)
+
 
 # %% ../nbs/08_negbin.ipynb #c089234a
 def nb_score_info(X, # design matrix
@@ -134,26 +145,68 @@ def _nb_llf(X, y, off, fw, beta, alpha, eta, mu, block):
     p = evaluate(fam, X, y, off, fw, fam.constants(y), beta, eta, mu, block, gram=False)
     return p.llf if p.ok else -np.inf
 
-def _newton_polish(X, y, off, fw, beta, alpha, block, max_steps=10, step_tol=1e-10):
-    "Joint Newton steps in (beta, alpha) from a nearby start; returns beta, alpha, steps, observed information."
-    n = len(y); eta, mu = np.empty(n), np.empty(n)
-    llf = _nb_llf(X, y, off, fw, beta, alpha, eta, mu, block)
-    steps = 0
+def joint_newton(llf, # (beta, alpha) -> NB2 log-likelihood, -inf when invalid
+                 score_info, # (beta, alpha) -> (score g, observed information J) in (beta, alpha)
+                 beta, # starting coefficients (from the alternation)
+                 alpha, # starting NB2 dispersion
+                 max_steps:int=10, # maximum number of joint Newton steps
+                 step_tol:float=1e-10, # stop when the largest relative step is below this
+                ):
+    "Joint Newton steps in (beta, alpha) from a nearby start: beta, alpha, steps, J at the end (None: not concave)."
+    ll, steps = llf(beta, alpha), 0
     for steps in range(1, max_steps + 1):
-        g, J = nb_score_info(X, y, mu, fw, alpha)
+        g, J = score_info(beta, alpha)
         try: delta = Cholesky(J).solve(g)
         except ValueError: return beta, alpha, steps - 1, None      # not concave here: keep the alternation's answer
         for _ in range(30):
             b_new, a_new = beta + delta[:-1], alpha + delta[-1]
-            llf_new = _nb_llf(X, y, off, fw, b_new, a_new, eta, mu, block)
-            if llf_new >= llf - 1e-12 * abs(llf): break
+            ll_new = llf(b_new, a_new)
+            if ll_new >= ll - 1e-12 * abs(ll): break
             delta = delta / 2
-        else:
-            _nb_llf(X, y, off, fw, beta, alpha, eta, mu, block)
-            break
-        beta, alpha, llf = b_new, a_new, llf_new
+        else: break
+        beta, alpha, ll = b_new, a_new, ll_new
         if np.max(np.abs(delta) / (np.abs(np.append(beta, alpha)) + 1e-3)) < step_tol: break
-    return beta, alpha, steps, nb_score_info(X, y, mu, fw, alpha)[1]
+    return beta, alpha, steps, score_info(beta, alpha)[1]
+
+def nb_alternation(fit_at, # (family, start_params) -> an IRLS fit (params, llf, deviance, n_iter, converged)
+                   theta_at, # (fit, theta0) -> (theta, steps, at_bound): ML theta with the fit's means held fixed
+                   moments, # fit -> (score of alpha at 0, moment estimate of theta), from the Poisson fit
+                   joint, # (beta, alpha) -> `joint_newton`'s result
+                   start_params=None, # starting coefficients (a Poisson fit otherwise)
+                   start_alpha:float|None=None, # starting alpha (a moment estimate otherwise)
+                   tol:float=1e-8, # relative change in log-likelihood between rounds
+                   max_iter:int=100, # maximum number of rounds
+                   verbose:bool=False, # print one line per round
+                  ) -> dict:
+    "MASS::glm.nb's alternation (IRLS for beta, ML for theta) then joint Newton, whatever computes the sums."
+    fit = fit_at(Poisson(), start_params)
+    n_irls = fit.n_iter
+    rows = [dict(round=0, alpha=np.nan, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=0)]
+    od, theta_mom = moments(fit)
+    at_bound = start_alpha is None and od <= 0                  # score of alpha at 0 not positive
+    theta = THETA_MAX if at_bound else (1.0 / start_alpha if start_alpha is not None else theta_mom)
+    converged, llf_old, theta_old = False, -np.inf, np.nan
+    for rnd in range(1, max_iter + 1):
+        steps = 0
+        if not at_bound: theta, steps, at_bound = theta_at(fit, theta)
+        fit = fit_at(NegativeBinomial(alpha=1.0 / theta), fit.params)
+        n_irls += fit.n_iter
+        rows.append(dict(round=rnd, alpha=1 / theta, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=steps))
+        if verbose: print(f"round {rnd:3d}  alpha {1/theta:.10g}  log-likelihood {fit.llf:.10f}  "
+                          f"({fit.n_iter} IRLS iterations, {steps} Newton steps for theta)")
+        if at_bound or (abs(fit.llf - llf_old) / (abs(fit.llf) + 0.1) < tol and abs(theta / theta_old - 1) < 1e-6):
+            converged = fit.converged; break
+        llf_old, theta_old = fit.llf, theta
+    else:
+        warnings.warn(f"glm_nb: the alternation did not settle in {max_iter} rounds; increase max_iter",
+                      ConvergenceWarning, stacklevel=3)
+    if at_bound:
+        warnings.warn("no over-dispersion: the NB2 likelihood is maximised at alpha = 0 (the Poisson model); "
+                      f"alpha is set to its floor {1/THETA_MAX:g} and alpha_bse is undefined", UserWarning, stacklevel=3)
+    beta, alpha, n_newton, info = fit.params, 1.0 / theta, 0, None
+    if not at_bound: beta, alpha, n_newton, info = joint(fit.params, 1.0 / theta)
+    return dict(fit=fit, beta=np.asarray(beta, dtype=float), alpha=float(alpha), n_newton=n_newton, info=info,
+                at_bound=at_bound, rows=rows, n_irls=n_irls, rounds=rnd, converged=converged)
 
 def glm_nb(y, # response counts
            X, # design matrix: 2-D array or DataFrame (no intercept is added)
@@ -187,38 +240,20 @@ def glm_nb(y, # response counts
         start_params = check_vector(start_params, 'start_params')
         if len(start_params) != X.shape[1]: raise ValueError(f"start_params has length {len(start_params)} but X has {X.shape[1]} columns")
     block = block_size(X.shape[1])
-    fit = irls(y, X, Poisson(), off, fw, tol=tol, max_iter=max_iter, start_params=start_params, names=names)
-    n_irls = fit.n_iter
-    rows = [dict(round=0, alpha=np.nan, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=0)]
-    at_bound = start_alpha is None and float(fw @ ((y - fit.mu) ** 2 - y)) <= 0   # score of alpha at 0 not positive
-    if at_bound: theta = THETA_MAX
-    else:
-        theta = 1.0 / start_alpha if start_alpha is not None else float(fw.sum() / (fw @ (y / fit.mu - 1) ** 2))
-    converged, llf_old, theta_old = False, -np.inf, np.nan
-    for rnd in range(1, max_iter + 1):
-        steps = 0
-        if not at_bound:
-            theta, steps, at_bound = theta_ml(y, fit.mu, fw, theta)
-        fit = irls(y, X, NegativeBinomial(alpha=1.0 / theta), off, fw, tol=tol, max_iter=max_iter,
-                   start_params=fit.params, names=names)
-        n_irls += fit.n_iter
-        rows.append(dict(round=rnd, alpha=1 / theta, llf=fit.llf, deviance=fit.deviance, irls_iterations=fit.n_iter, theta_steps=steps))
-        if verbose: print(f"round {rnd:3d}  alpha {1/theta:.10g}  log-likelihood {fit.llf:.10f}  "
-                          f"({fit.n_iter} IRLS iterations, {steps} Newton steps for theta)")
-        if at_bound or (abs(fit.llf - llf_old) / (abs(fit.llf) + 0.1) < tol and abs(theta / theta_old - 1) < 1e-6):
-            converged = fit.converged; break
-        llf_old, theta_old = fit.llf, theta
-    else:
-        warnings.warn(f"glm_nb: the alternation did not settle in {max_iter} rounds; increase max_iter",
-                      ConvergenceWarning, stacklevel=2)
-    if at_bound:
-        warnings.warn("no over-dispersion: the NB2 likelihood is maximised at alpha = 0 (the Poisson model); "
-                      f"alpha is set to its floor {1/THETA_MAX:g} and alpha_bse is undefined", UserWarning, stacklevel=2)
-    beta, alpha, n_newton, info = fit.params, 1.0 / theta, 0, None
-    if not at_bound:
-        beta, alpha, n_newton, info = _newton_polish(X, y, off, fw, fit.params, 1.0 / theta, block)
-    family = NegativeBinomial(alpha=float(alpha))
     n = len(y); eta, mu = np.empty(n), np.empty(n)
+    def score_info(b, a):
+        _nb_llf(X, y, off, fw, b, a, eta, mu, block)            # the means at b
+        return nb_score_info(X, y, mu, fw, a)
+    r = nb_alternation(
+        lambda fam, sp: irls(y, X, fam, off, fw, tol=tol, max_iter=max_iter, start_params=sp, names=names),
+        lambda fit, th: theta_ml(y, fit.mu, fw, th),
+        lambda fit: (float(fw @ ((y - fit.mu) ** 2 - y)), float(fw.sum() / (fw @ (y / fit.mu - 1) ** 2))),
+        lambda b, a: joint_newton(lambda b_, a_: _nb_llf(X, y, off, fw, b_, a_, eta, mu, block), score_info, b, a),
+        start_params, start_alpha, tol, max_iter, verbose)
+    fit, beta, alpha, n_newton, info, at_bound, rows, rnd = (r[k] for k in
+        ('fit', 'beta', 'alpha', 'n_newton', 'info', 'at_bound', 'rows', 'rounds'))
+    n_irls, converged = r['n_irls'], r['converged']
+    family = NegativeBinomial(alpha=float(alpha))
     final = evaluate(family, X, y, off, fw, family.constants(y), beta, eta, mu, block)   # Fisher information at the end
     moved = float(np.max(np.abs(np.asarray(beta) - fit.params) / np.maximum(np.abs(fit.params), 1e-8)))
     rows.append(dict(round='newton', alpha=alpha, llf=final.llf, deviance=final.deviance, irls_iterations=0,
