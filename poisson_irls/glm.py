@@ -70,7 +70,9 @@ def check_design(X, # design matrix: 2-D array or DataFrame
         bad = [c for c in X.columns if X[c].dtype.kind not in _NUMERIC]
         if bad: raise TypeError(f"{name} must be numeric; non-numeric columns: {bad} (encode categories as dummy columns, or use pirls.glm_formula)")
         names = [str(c) for c in X.columns]
-        X = X.to_numpy(dtype=float)
+        out = np.empty(X.shape)                          # one C-ordered copy, filled column by column
+        for j in range(X.shape[1]): out[:, j] = X.iloc[:, j].to_numpy(dtype=float)
+        X = out
     else:
         X = np.asarray(X)
         if X.dtype.kind not in _NUMERIC: raise TypeError(f"{name} must be numeric, got dtype {X.dtype}")

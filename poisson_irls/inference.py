@@ -25,7 +25,8 @@ def _check_res(res, name:str):
         raise TypeError(f"{name} must be fitted results from pirls.glm or pirls.glm_nb, got {type(res).__name__}")
 
 def _same_data(a, b) -> bool:
-    return (len(a.y) == len(b.y) and np.array_equal(a.y, b.y) and np.array_equal(a.freq_weights, b.freq_weights))
+    return (len(a.y) == len(b.y) and np.array_equal(a.y, b.y) and np.array_equal(a.freq_weights, b.freq_weights)
+            and np.allclose(a.offset, b.offset, rtol=1e-12, atol=1e-12))
 
 def _is_boundary(restricted, full) -> bool:
     "A Poisson fit nested in a fit with an estimated NB2 alpha: the test of alpha = 0 is on the boundary."
@@ -39,7 +40,7 @@ def lr_test(restricted, # the smaller model's results
     "Likelihood-ratio test of `restricted` against `full`: (statistic, df, pvalue), boundary-corrected for alpha = 0."
     _check_res(restricted, 'restricted'); _check_res(full, 'full')
     if not _same_data(restricted, full):
-        raise ValueError("restricted and full were not fitted to the same data (y and freq_weights must be identical)")
+        raise ValueError("restricted and full were not fitted to the same data (y, freq_weights and offset/exposure must be identical)")
     df = _n_params(full) - _n_params(restricted)
     if df <= 0:
         raise ValueError(f"full must have more parameters than restricted: {_n_params(full)} vs {_n_params(restricted)} "

@@ -140,7 +140,7 @@ class Cholesky:
                  names=None, # column names used in the rank-deficiency message
                  tol:float=RANK_TOL, # aliasing threshold, see `aliased_columns`
                 ):
-        d = np.sqrt(np.diag(G))
+        with np.errstate(invalid='ignore'): d = np.sqrt(np.diag(G))     # NaN for a negative diagonal: fails below
         if not np.all(np.isfinite(G)) or not np.all(d > 0): self._fail(G, names, tol)
         self.d = d
         L, info = linalg.lapack.dpotrf(G / np.outer(d, d), lower=1, clean=1)

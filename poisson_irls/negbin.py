@@ -224,16 +224,16 @@ def glm_nb(y, # response counts
           ) -> NegBinResults:
     "NB2 regression (log link) with alpha estimated by maximum likelihood: alternate IRLS and theta, then Newton."
     from poisson_irls.glm import COV_TYPES, _is_dask
-    if _is_dask(y, X, offset, exposure, freq_weights):       # row-chunked dask input: every sum on the workers
-        from poisson_irls.distributed import glm_nb_dask
-        return glm_nb_dask(y, X, offset=offset, exposure=exposure, freq_weights=freq_weights, tol=tol,
-                           max_iter=max_iter, cov_type=cov_type, missing=missing, start_params=start_params,
-                           start_alpha=start_alpha, verbose=verbose)
     if cov_type not in COV_TYPES: raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
     if not (isinstance(tol, (int, float)) and tol > 0): raise ValueError(f"tol must be a positive number, got {tol!r}")
     if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1): raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     if start_alpha is not None and not (np.isscalar(start_alpha) and np.isfinite(start_alpha) and start_alpha > 0):
         raise ValueError(f"start_alpha must be a positive number, got {start_alpha!r}")
+    if _is_dask(y, X, offset, exposure, freq_weights):       # row-chunked dask input: every sum on the workers
+        from poisson_irls.distributed import glm_nb_dask
+        return glm_nb_dask(y, X, offset=offset, exposure=exposure, freq_weights=freq_weights, tol=tol,
+                           max_iter=max_iter, cov_type=cov_type, missing=missing, start_params=start_params,
+                           start_alpha=start_alpha, verbose=verbose)
     y, X, off, fw, names, n_dropped = prepare(y, X, offset, exposure, freq_weights, missing)
     if not (fw * y).any(): raise ValueError("all counts in y are zero: the likelihood has no maximum; there is nothing to estimate")
     if start_params is not None:

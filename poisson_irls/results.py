@@ -40,6 +40,8 @@ class GLMResults:
         self._meat, self.n_dropped, self.k_extra = robust_meat, n_dropped, k_extra
         self.exposure_given, self.offset_given = exposure_given, offset_given
         self.mu, self.eta = fit.mu, fit.eta
+        for a in (self.y, self.offset, self.freq_weights, self.mu, self.eta):   # the results' own arrays: read-only,
+            if isinstance(a, np.ndarray): a.flags.writeable = False            # so no caller can corrupt later statistics
         self.n_iter, self.converged, self.history = fit.n_iter, fit.converged, fit.history
         self.deviance, self.k_params = fit.deviance, len(fit.params)
 
@@ -57,8 +59,8 @@ class GLMResults:
     def _consts(self): return self.family.constants(self.y)
     @cached_property
     def llf(self) -> float:
-        "Log-likelihood at the estimate, the full one (with the log y! term)."
-        return float(self.freq_weights @ self.family.loglik_obs(self.y, self.mu, self._consts))
+        "Log-likelihood at the estimate, the full one (with the log y! term), from the solver's final pass."
+        return float(self._fit.llf)
     @cached_property
     def pearson_chi2(self) -> float:
         "Pearson chi-squared: sum of f (y - mu)^2 / V(mu)."
