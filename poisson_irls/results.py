@@ -103,10 +103,16 @@ class GLMResults:
         b, se = np.asarray(self.params), np.asarray(self.bse)
         ci = np.column_stack([b - q * se, b + q * se])
         return pd.DataFrame(ci, index=self._names, columns=[0, 1]) if self._names is not None else ci
+    @property
+    def _quasi(self) -> bool: return isinstance(self._scale_spec, str)   # dispersion estimated: a quasi-likelihood fit
     @cached_property
-    def aic(self) -> float: "Akaike information criterion: -2 llf + 2k."; return -2 * self.llf + 2 * (self.k_params + self.k_extra)
+    def aic(self) -> float:
+        "Akaike information criterion -2 llf + 2k; NaN for a quasi-likelihood fit (scale='X2'/'dev'), as R's NA."
+        return np.nan if self._quasi else -2 * self.llf + 2 * (self.k_params + self.k_extra)
     @cached_property
-    def bic(self) -> float: "Bayesian information criterion: -2 llf + k log(nobs)."; return -2 * self.llf + (self.k_params + self.k_extra) * np.log(self.nobs)
+    def bic(self) -> float:
+        "Bayesian information criterion -2 llf + k log(nobs); NaN for a quasi-likelihood fit, as R's NA."
+        return np.nan if self._quasi else -2 * self.llf + (self.k_params + self.k_extra) * np.log(self.nobs)
     @cached_property
     def null_deviance(self) -> float:
         "Deviance of the intercept-only model with the same offset, exposure and weights."
