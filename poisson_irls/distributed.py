@@ -249,12 +249,18 @@ class DaskGLMResults(GLMResults):
         "Predicted means (or linear predictors) for new rows; lazy when X is a dask array."
         if not _is_dask_array(X) and not hasattr(X, 'to_dask_array'):
             return super().predict(X, offset=offset, exposure=exposure, linear=linear)
-        Xd, _ = _dask_design(X)
+        Xd, names = _dask_design(X)
         if Xd.shape[1] != self.k_params:
             raise ValueError(f"X has {Xd.shape[1]} columns but the model has {self.k_params} coefficients")
+        if self._names is not None and names is not None and list(names) != list(self._names):
+            raise ValueError(f"X's columns {list(names)} do not match the fitted coefficients {list(self._names)}")
         eta = Xd @ np.asarray(self.params)
         if offset is not None: eta = eta + _dask_vector(offset, 'offset', Xd.shape[0], Xd.chunks[0])
-        if exposure is not None: eta = eta + da.log(_dask_vector(exposure, 'exposure', Xd.shape[0], Xd.chunks[0]))
+        if exposure is not None:
+            ex = _dask_vector(exposure, 'exposure', Xd.shape[0], Xd.chunks[0])
+            if bool((ex <= 0).any().compute()):                  # one reduction on the workers, as `glm` checks
+                raise ValueError("exposure must be positive: found values <= 0")
+            eta = eta + da.log(ex)
         if linear: return eta
         with np.errstate(all='ignore'): return self.family.link.inverse(eta)
     def __repr__(self):
