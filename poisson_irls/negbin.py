@@ -21,14 +21,41 @@ __all__ = ['THETA_MAX', 'theta_loglik', 'theta_score', 'theta_newton', 'theta_ml
 # %% ../nbs/08_negbin.ipynb #14dd5878
 THETA_MAX = 1e8   # theta = 1/alpha beyond this is numerically a Poisson (alpha < 1e-8)
 
+def _power_sums(y):
+    "S_k = sum_{j<y} j^k for k = 1..4 (zero at y = 0 and y = 1)."
+    m = y - 1.0
+    s1 = y * m / 2
+    return s1, m * y * (2 * y - 1) / 6, s1 * s1, m * y * (2 * y - 1) * (3 * m * m + 3 * m - 1) / 30
+
+def _log_rising(y, # counts
+                theta:float, # the NB2 shape
+               ):
+    "log Gamma(y+theta) - log Gamma(theta) - y log(theta) = sum_{j<y} log1p(j/theta), by its series when y << theta."
+    s1, s2, s3, s4 = _power_sums(y)
+    series = s1 / theta - s2 / (2 * theta**2) + s3 / (3 * theta**3) - s4 / (4 * theta**4)
+    with np.errstate(all='ignore'): direct = special.gammaln(y + theta) - special.gammaln(theta) - y * np.log(theta)
+    return np.where(y < 1e-3 * theta, series, direct)
+
+def _dlog_rising(y, # counts
+                 theta:float, # the NB2 shape
+                ):
+    "Derivative in theta of `_log_rising`: psi(y+theta) - psi(theta) - y/theta, by its series when y << theta."
+    s1, s2, s3, s4 = _power_sums(y)
+    series = -s1 / theta**2 + s2 / theta**3 - s3 / theta**4 + s4 / theta**5
+    with np.errstate(all='ignore'): direct = special.digamma(y + theta) - special.digamma(theta) - y / theta
+    return np.where(y < 1e-3 * theta, series, direct)
+
+def _x_minus_log1p(x):
+    "x - log1p(x), accurate for small x."
+    return np.where(x < 1e-4, x * x * (0.5 - x * (1 / 3 - x / 4)), x - np.log1p(x))
+
 def theta_loglik(theta:float, # the NB2 shape theta = 1/alpha
                  y, # counts
                  mu, # fitted means, held fixed
                  fw, # frequency weights
                 ) -> float:
-    "The terms of the NB2 log-likelihood that depend on theta (mu held fixed)."
-    return float(fw @ (special.gammaln(y + theta) - special.gammaln(theta) + theta * np.log(theta)
-                       - (y + theta) * np.log(theta + mu)))
+    "The terms of the NB2 log-likelihood that depend on theta (mu held fixed), without cancellation at large theta."
+    return float(fw @ (_log_rising(y, theta) - (y + theta) * np.log1p(mu / theta)))
 
 def theta_score(theta:float, # the NB2 shape theta = 1/alpha
                 y, # counts
@@ -36,8 +63,8 @@ def theta_score(theta:float, # the NB2 shape theta = 1/alpha
                 fw, # frequency weights
                ):
     "Score s(theta) and its derivative s'(theta) of the NB2 log-likelihood, mu held fixed."
-    tm = theta + mu
-    s = special.digamma(y + theta) - special.digamma(theta) + np.log(theta) + 1 - np.log(tm) - (y + theta) / tm
+    tm, x = theta + mu, mu / theta
+    s = _dlog_rising(y, theta) + _x_minus_log1p(x) + x * (y - mu) / tm   # = psi(y+t) - psi(t) + log t + 1 - log(t+mu) - (y+t)/(t+mu)
     ds = special.polygamma(1, y + theta) - special.polygamma(1, theta) + 1 / theta - 2 / tm + (y + theta) / tm ** 2
     return float(fw @ s), float(fw @ ds)
 
