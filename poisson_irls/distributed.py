@@ -173,7 +173,7 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
               start_params=None, # starting coefficients; the family's starting mean when omitted
               names=None, # coefficient names, for messages
               verbose:bool=False, # print one line per iteration
-              meat:bool=False, # accumulate the sandwich's middle in every pass
+              meat:bool=False, # accumulate the sandwich's middle in every pass (glm_dask adds it once at the end instead)
               tiny:float=0.0, # threshold for the separation count
              ) -> IRLSFit:
     "IRLS by `scoring_loop`, the loop of `irls`, each pass a reduction over row chunks on the workers."
@@ -330,7 +330,9 @@ def glm_dask(y, # response counts: dask array (or in memory when X is dask)
     X, y, off, fw, names, chk, start_params = prepare_dask(y, X, offset, exposure, freq_weights, missing, start_params)
     data = RowData(X, y, off, fw, family)
     fit = dask_irls(data, tol=tol, max_iter=max_iter, start_params=start_params, names=names, verbose=verbose,
-                    meat=cov_type != 'nonrobust', tiny=_tiny(chk))
+                    tiny=_tiny(chk))
+    if cov_type != 'nonrobust':                   # the sandwich's middle: one more pass, at the estimate only
+        fit.meat = data.stats(fit.params, meat=True, tiny=_tiny(chk))['meat']
     _warn_separation(fit)
     return DaskGLMResults(fit, data, chk['f_sum'], names=names, scale=scale, cov_type=cov_type,
                           exposure_given=exposure is not None, offset_given=offset is not None)

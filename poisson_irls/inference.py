@@ -33,6 +33,14 @@ def _is_boundary(restricted, full) -> bool:
     return isinstance(restricted.family, Poisson) and getattr(full, 'k_extra', 0) > getattr(restricted, 'k_extra', 0) \
         and hasattr(full, 'alpha')
 
+def _lr_pvalue(stat:float, # likelihood-ratio statistic
+               df:int, # difference in the number of parameters
+               boundary:bool, # is the restricted model on the boundary (alpha = 0)?
+              ) -> float:
+    "P-value of a likelihood-ratio statistic; on the boundary, of the mixture 1/2 chi2_{df-1} + 1/2 chi2_df."
+    if not boundary: return float(stats.chi2.sf(stat, df))
+    return float(0.5 * stats.chi2.sf(stat, df) + 0.5 * (stats.chi2.sf(stat, df - 1) if df > 1 else float(stat <= 0)))
+
 def lr_test(restricted, # the smaller model's results
             full, # the larger model's results, fitted to the same data
             boundary:bool|None=None, # alpha = 0 on the boundary? None: detect (Poisson restricted, glm_nb full)
@@ -47,11 +55,7 @@ def lr_test(restricted, # the smaller model's results
                          "(pass the smaller model first)")
     stat = max(2.0 * (full.llf - restricted.llf) / full.scale, 0.0)
     if boundary is None: boundary = _is_boundary(restricted, full)
-    if boundary:   # 1/2 chi2_{df-1} + 1/2 chi2_df; chi2_0 is a point mass at 0
-        p = 0.5 * stats.chi2.sf(stat, df) + 0.5 * (stats.chi2.sf(stat, df - 1) if df > 1 else float(stat <= 0))
-    else:
-        p = stats.chi2.sf(stat, df)
-    return LRTestResult(float(stat), int(df), float(p))
+    return LRTestResult(float(stat), int(df), _lr_pvalue(stat, df, boundary))   # boundary: chi2_0 is a point mass at 0
 
 # %% ../nbs/09_inference.ipynb #d2413da8
 def _family_label(res) -> str:
@@ -84,11 +88,7 @@ def anova(*fits, # fitted results, nested, smallest model first
                 raise ValueError(f"fit {j + 1} must have more parameters than fit {j}: give the fits smallest first")
             t = lr_test(prev, res)
             stat = t.statistic * res.scale / phi          # lr_test scaled by res.scale; the table uses the largest model's
-            b = _is_boundary(prev, res)
-            d = t.df
-            p = (0.5 * stats.chi2.sf(stat, d) + 0.5 * (stats.chi2.sf(stat, d - 1) if d > 1 else float(stat <= 0))) if b \
-                else stats.chi2.sf(stat, d)
-            row.update({'Df': d, 'Deviance': stat, 'Pr(>Chi)': p})
+            row.update({'Df': t.df, 'Deviance': stat, 'Pr(>Chi)': _lr_pvalue(stat, t.df, _is_boundary(prev, res))})
         rows.append(row)
     return pd.DataFrame(rows, index=pd.RangeIndex(1, len(fits) + 1, name='fit'))
 
