@@ -184,6 +184,7 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
         return Pass(False) if st is None else Pass(True, **st)
     n = data.y.shape[0]
     beta = None if start_params is None else np.asarray(start_params, dtype=float).copy()
+    sampled = 0
     if beta is None and n >= 8 * START_ROWS:         # `irls`'s first step on every (n // START_ROWS)-th row
         rows = slice(None, None, n // START_ROWS)
         sample = RowData(data.X[rows], data.y[rows], None if data.offset is None else data.offset[rows],
@@ -191,8 +192,9 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
         with np.errstate(all='ignore'): first = sample.stats(None, mu0=family.starting_mu(sample.y))
         try: beta = Cholesky(first['gram']).solve(first['rhs']) if first is not None else None
         except RankDeficientError: beta = None
+        sampled = len(range(n)[rows]) if beta is not None else 0
     start = evaluate_at(beta) if beta is not None else Pass(False)
-    if beta is not None and start_params is None and not start.ok: beta = None   # the sample's step is invalid here
+    if sampled and not start.ok: beta, sampled = None, 0          # the sample's step is invalid on the full data
     if beta is None:
         with np.errstate(all='ignore'): mu0 = family.starting_mu(data.y)   # lazy: evaluated chunk by chunk
         start = evaluate_at(None, mu0=mu0)
@@ -200,7 +202,7 @@ def dask_irls(data:RowData, # persisted row-chunked inputs
         raise ValueError("the starting values give an invalid mean or linear predictor for "
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
     fit = scoring_loop(evaluate_at, start, beta, lambda g, it: Cholesky(g, names), family,
-                       tol=tol, max_iter=max_iter, names=names, verbose=verbose)
+                       tol=tol, max_iter=max_iter, names=names, verbose=verbose, sampled_first=sampled)
     last = fit.last_pass
     fit.eta = fit.mu = None
     fit.pearson_chi2, fit.meat, fit.n_tiny = last.pearson_chi2, getattr(last, 'meat', None), last.n_tiny

@@ -303,16 +303,21 @@ def scoring_loop(evaluate_at, # beta -> Pass: one pass over the rows at these co
                  max_iter:int=100, # maximum number of iterations
                  names=None, # coefficient names, for the history and messages
                  verbose:bool=False, # print one line per iteration
+                 sampled_first:int=0, # rows of the sample the first step was taken on (0: `start` is the starting mean)
                 ):
     "Fisher scoring with step-halving and the stopping rule, whatever computes the passes (memory or cluster)."
     p = len(start.rhs)
     names = list(names) if names is not None else [f"x{j}" for j in range(p)]
     t0, cur = time.perf_counter(), start
-    rows = [dict(iteration=0, deviance=cur.deviance, llf=cur.llf, halvings=0,
-                 **dict(zip(names, beta if beta is not None else [np.nan] * p)))]
-    converged, rel, it, last_step = False, np.nan, 0, np.zeros(p)
+    first = 1 if sampled_first else 0                  # the sampled first step counts as iteration 1
+    rows = [dict(iteration=0, deviance=np.nan, llf=np.nan, halvings=0, **dict(zip(names, [np.nan] * p)))] if first else []
+    rows.append(dict(iteration=first, deviance=cur.deviance, llf=cur.llf, halvings=0,
+                     **dict(zip(names, beta if beta is not None else [np.nan] * p))))
+    if verbose and first:
+        print(f"iteration   1  deviance {cur.deviance:.10g}  (first step taken on a sample of {sampled_first} rows)")
+    converged, rel, it, last_step = False, np.nan, first, np.zeros(p)
     chol, pred_prev, extra = None, np.inf, 0          # factor of the current X'WX; predicted-step bookkeeping
-    for it in range(1, max_iter + 1):
+    for it in range(1 + first, max_iter + 1):
         chol = chol or factor(cur.gram, it)            # raises RankDeficientError, naming the columns
         beta_new = chol.solve(cur.rhs)                 # beta = (X'WX)^{-1} X'Wz, by Cholesky, never an inverse
         new = evaluate_at(beta_new)
@@ -391,10 +396,13 @@ def irls(y:np.ndarray, # response counts, length n (validated)
     eta, mu = np.empty(n), np.empty(n)                 # work vectors, reused by every pass
     evaluate_at = lambda b: evaluate(family, X, y, offset, fw, consts, b, eta, mu, block)
     beta = None if start_params is None else np.asarray(start_params, dtype=float).copy()
+    sampled = 0
     if beta is None and n >= 8 * START_ROWS:
-        beta = _first_step_on_rows(family, X, y, offset, fw, slice(None, None, n // START_ROWS), block)
+        rows = slice(None, None, n // START_ROWS)
+        beta = _first_step_on_rows(family, X, y, offset, fw, rows, block)
+        sampled = len(range(n)[rows]) if beta is not None else 0
     start = evaluate_at(beta) if beta is not None else Pass(False)
-    if beta is not None and start_params is None and not start.ok: beta = None   # the sample's step is invalid here
+    if sampled and not start.ok: beta, sampled = None, 0          # the sample's step is invalid on the full data
     if beta is None:
         with np.errstate(all='ignore'):
             mu[:] = family.starting_mu(y); eta[:] = family.link.link(mu) + 0.0
@@ -403,7 +411,7 @@ def irls(y:np.ndarray, # response counts, length n (validated)
         raise ValueError("the starting values give an invalid mean or linear predictor for "
                          f"{family!r}; pass start_params= with coefficients that give a valid mean")
     fit = scoring_loop(evaluate_at, start, beta, lambda g, it: _factor(g, names, X, fw, y, mu, it), family,
-                       tol=tol, max_iter=max_iter, names=names, verbose=verbose)
+                       tol=tol, max_iter=max_iter, names=names, verbose=verbose, sampled_first=sampled)
     fit.eta, fit.mu = eta, mu
     return fit
 
