@@ -196,6 +196,9 @@ def block_stats(family:Family, # the family (and its link)
                 out:tuple|None=None, # (G, b): add X'WX and X'Wz to these in place; new arrays when omitted
                ):
     "Deviance, log-likelihood and (optionally) X'WX, X'Wz of one block; None when mu is invalid."
+    if not fb.all():                                 # rows of zero weight do not count, even where their mean is invalid:
+        pos = fb > 0                                 # evaluate them at the harmless mean 1 (their terms are then 0)
+        eta, mu = np.where(pos, eta, family.link.link(np.ones(1))[0]), np.where(pos, mu, 1.0)
     if not (family.link.valid_eta(eta) and family.valid_mu(mu)): return None
     dev = float(fb @ family.unit_deviance(yb, mu, cb))
     llf = float(fb @ family.loglik_obs(yb, mu, cb))

@@ -122,12 +122,15 @@ class GLMResults:
     @cached_property
     def resid_response(self): "Response residuals y - mu."; return self.y - self.mu
     @cached_property
-    def resid_pearson(self): "Pearson residuals (y - mu) / sqrt(V(mu))."; return (self.y - self.mu) / np.sqrt(self.family.variance(self.mu))
+    def resid_pearson(self):
+        "Pearson residuals (y - mu) / sqrt(V(mu)) (NaN for a zero-weight row whose mean is outside the family's domain)."
+        with np.errstate(invalid='ignore', divide='ignore'): return (self.y - self.mu) / np.sqrt(self.family.variance(self.mu))
     @cached_property
     def resid_deviance(self):
         "Deviance residuals sign(y - mu) sqrt(d(y, mu))."
-        d = self.family.unit_deviance(self.y, self.mu, self._consts)
-        return np.sign(self.y - self.mu) * np.sqrt(np.clip(d, 0, None))
+        with np.errstate(invalid='ignore', divide='ignore'):    # NaN for a zero-weight row with a mean outside the domain
+            d = self.family.unit_deviance(self.y, self.mu, self._consts)
+            return np.sign(self.y - self.mu) * np.sqrt(np.clip(d, 0, None))
     @cached_property
     def resid_working(self): "Working residuals (y - mu) / mu'(eta)."; return (self.y - self.mu) / self.family.link.mu_eta(self.mu)
     @property
