@@ -11,7 +11,7 @@ import pandas as pd
 import dask
 import dask.array as da
 from .families import Family, Poisson, NegativeBinomial
-from .irls import (block_stats, block_size, Cholesky, IRLSFit, Pass, scoring_loop, ConvergenceWarning,
+from .irls import (block_stats, block_size, weighted_gram, Cholesky, IRLSFit, Pass, scoring_loop, ConvergenceWarning,
                                SeparationWarning, RankDeficientError, START_ROWS)
 from .results import GLMResults
 from .glm import check_vector, check_design
@@ -128,12 +128,10 @@ def chunk_stats(family:Family, # the family (and its link)
             st = block_stats(family, Xb[s:e], y, ob[s:e], f, eta, mu, {k: v[s:e] for k, v in cb.items()}, True)
             if st is None: return None
             out['deviance'] += st[0]; out['llf'] += st[1]; out['gram'] += st[2]; out['rhs'] += st[3]
-            V = family.variance(mu)
-            out['pearson_chi2'] += float(f @ ((y - mu) ** 2 / V))       # X^2 = sum f (y - mu)^2 / V(mu)
-            if meat:
-                sc = (y - mu) * family.link.mu_eta(mu) / V              # score residual s_i
-                Xs = Xb[s:e] * (np.sqrt(f) * np.abs(sc))[:, None]
-                out['meat'] += Xs.T @ Xs
+            out['pearson_chi2'] += float(f @ family.pearson_sq(y, mu))    # X^2 = sum f (y - mu)^2 / V(mu)
+            if meat:                                                      # sum f s^2 x x', as `glm`'s sandwich
+                sc = family.score_resid(y, mu)
+                out['meat'] += weighted_gram(Xb[s:e], f * sc * sc, threads=1)
             out['n_tiny'] += int(((mu < tiny) & (y == 0)).sum())
     if not (np.isfinite(out['deviance']) and np.isfinite(out['llf'])): return None
     return out

@@ -108,6 +108,16 @@ class Family:
                     ) -> np.ndarray:
         "Fisher-scoring weights (dmu/deta)^2 / V(mu)."
         return self.link.mu_eta(mu) ** 2 / self.variance(mu)
+    def pearson_sq(self, y:np.ndarray, # counts
+                   mu:np.ndarray, # means
+                  ) -> np.ndarray:
+        "Squared Pearson residuals (y - mu)^2 / V(mu), one per row (their weighted sum is Pearson's chi2)."
+        return (y - mu) ** 2 / self.variance(mu)
+    def score_resid(self, y:np.ndarray, # counts
+                    mu:np.ndarray, # means
+                   ) -> np.ndarray:
+        "(y - mu) mu'(eta) / V(mu): row i's score is this times x_i (the sandwich's middle sums their squares)."
+        return (y - mu) * self.link.mu_eta(mu) / self.variance(mu)
     def __repr__(self): return f"{type(self).__name__}(link={self.link!r})"
 
 # %% ../nbs/01_families.ipynb #1e7cd8ae

@@ -157,7 +157,7 @@ def _check_separation(fit, names, y):
 # %% ../nbs/04_glm.ipynb #546cb142
 def _meat(X, fit, family, y, fw):
     "The middle of the sandwich: sum of f_i s_i^2 x_i x_i'."
-    s = (y - fit.mu) * family.link.mu_eta(fit.mu) / family.variance(fit.mu)
+    s = family.score_resid(y, fit.mu)
     return weighted_gram(X, fw * s * s)
 
 # %% ../nbs/04_glm.ipynb #5959361c

@@ -64,7 +64,7 @@ class GLMResults:
     @cached_property
     def pearson_chi2(self) -> float:
         "Pearson chi-squared: sum of f (y - mu)^2 / V(mu)."
-        return float(self.freq_weights @ ((self.y - self.mu) ** 2 / self.family.variance(self.mu)))
+        return float(self.freq_weights @ self.family.pearson_sq(self.y, self.mu))
     @cached_property
     def scale(self) -> float:
         "The dispersion used for the covariance: 1 for Poisson/NB2 unless scale='X2', 'dev' or a number was given."
