@@ -89,10 +89,18 @@ def peak_traced(f, *args) -> int:
         tracemalloc.stop()
     return peak
 
+def _gram(block) -> dict:
+    "X'WX of a block of rows, with the block's weights as W (a row-source kernel)."
+    G = np.zeros((block.X.shape[1],) * 2)
+    block.X.add_gram(G, None, block.weights)
+    return {'G': G}
+
 def floor_times(X, w, beta, repeat:int=1):
-    "Best time of one blocked weighted Gram X'WX (poisson_irls.irls.weighted_gram) and of one X @ beta."
-    from poisson_irls.irls import weighted_gram
-    tg = min(timed(weighted_gram, X, w)[0] for _ in range(repeat))
+    "Best time of one weighted Gram X'WX summed as the solver sums it (its row source) and of one X @ beta."
+    from poisson_irls.rows import MemoryRows
+    from poisson_irls.design import DenseDesign
+    src = MemoryRows(np.zeros(len(X)), DenseDesign(X), weights=w)
+    tg = min(timed(src.reduce, _gram)[0] for _ in range(repeat))
     tx = min(timed(np.dot, X, beta)[0] for _ in range(repeat))
     return tg, tx
 

@@ -19,9 +19,12 @@ Usage:
     python tools/check_repro.py                  # all notebooks under nbs/
     python tools/check_repro.py 02_irls 04_glm   # some notebooks (names, stems or globs)
     python tools/check_repro.py -v               # also print a diff of each differing cell
-Options: --tolerate-noise (numbers printed in e-notation between 1e-11 and 1e-17, or as 0e+00, i.e. rounding
-         noise such as relative differences to statsmodels, count as volatile),
-         --n_workers N (default 2), --keep (keep the temporary copy, print its path),
+With --write it instead executes the notebooks in place, the same way, and stores their outputs: that is how the
+committed outputs are made (add --all to run the `#| slow` cells too; `nbdev_clean` is run on each notebook).
+
+There is no tolerance for "noise": a printed number that changes with the BLAS kernel or the CPU is a defect of
+the notebook (print the bound a test asserts, or fewer digits), not of the comparison.
+Options: --n_workers N (default 2), --keep (keep the temporary copy, print its path),
          --timeout S (seconds per notebook, default 1200), --tracked (copy only the files git tracks, as a
          clean clone has them; notebooks that are not tracked yet are then not found).
 Cell numbers in the report are 0-based positions in the .ipynb file (as `nb.cells[i]`).
@@ -53,11 +56,9 @@ _SUBS = [
     (re.compile(r'/tmp/[\w.\-/]+'), '<tmp>'),
 ]
 
-_NOISE = re.compile(r'(?<![\w.])[-+]?(?:\d(?:\.\d+)?[eE]-1[1-7]|0(?:\.0+)?[eE][-+]?00)\b')  # 1e-11..1e-17, 0e+00
 
 def normalise(text:str, root:str|None=None) -> str:
     "Replace the volatile parts of `text` (timings, addresses, paths, dates) by placeholders."
-    if os.environ.get('REPRO_TOLERATE_NOISE'): text = _NOISE.sub('<noise>', text)
     text = text.replace(str(ROOT), '<root>')
     if root: text = text.replace(root, '<root>')
     for rx, rep in _SUBS: text = rx.sub(rep, text)
@@ -93,13 +94,12 @@ def _skip_flags() -> set[str]:
     cp = configparser.ConfigParser(); cp.read(ROOT / 'settings.ini')
     return set(cp['DEFAULT'].get('tst_flags', '').split())
 
-def run_notebook(fn:str, root:str) -> dict:
-    "Rerun one notebook of the temporary copy; return its per-cell comparison."
-    fn, flags = Path(fn), _skip_flags()
+def execute(fn:Path, root:str, flags:set):
+    "Run one notebook as nbdev_test does; returns (the processed notebook with outputs, the committed one, run info)."
     os.environ['IN_TEST'] = '1'
     import matplotlib; matplotlib.use('Agg')
     try:                       # pandas takes CaptureShell for a terminal (max_columns=0: fit to the terminal);
-        import pandas as pd    # in a Jupyter kernel, where the committed outputs come from, it is 20
+        import pandas as pd    # in a Jupyter kernel it is 20: the committed outputs use a kernel's settings
         pd.set_option('display.max_columns', 20); pd.set_option('display.width', 80)
     except ImportError: pass
     sys.path.insert(0, root)
@@ -111,18 +111,12 @@ def run_notebook(fn:str, root:str) -> dict:
     committed = read_nb(fn)
     nb = NBProcessor(fn, procs=FrontmatterProc, process=True).nb
     fm = getattr(nb, 'frontmatter_', {}) or {}
-    res = dict(name=fn.name, compared=0, with_output=0, skipped=0, volatile=0, diffs=[], error=None, seconds=0.0)
-    if str2bool(fm.get('skip_exec', False)) or nb_lang(nb) != 'python': res['error'] = 'skip_exec'; return res
-    # FrontmatterProc may drop the title cell: pair cells by their id (falling back to position)
-    by_id = {c.get('id'): i for i, c in enumerate(committed.cells)}
-
-    def not_run(cell) -> bool:          # nbdev_test's rule: export cell, `#| eval: false`, or a tst_flags flag
-        d = getattr(cell, 'directives_', {}) or {}
-        return 'nbdev_export' + '(' in cell.source or d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
+    info = dict(skipped=0, error=None, seconds=0.0, skip_exec=False)
+    if str2bool(fm.get('skip_exec', False)) or nb_lang(nb) != 'python': info['skip_exec'] = True; return nb, committed, info
 
     def skip(cell):
         if cell.cell_type != 'code': return True
-        if not_run(cell): res['skipped'] += 1; return True
+        if not_run(cell, flags): info['skipped'] += 1; return True
         cell.outputs = []
         return False
 
@@ -132,12 +126,31 @@ def run_notebook(fn:str, root:str) -> dict:
     try:
         os.chdir(fn.parent)
         shell.run_all(nb, exc_stop=False, preproc=skip)
-    except Exception as e: res['error'] = f'{type(e).__name__}: {e}'
+    except Exception as e: info['error'] = f'{type(e).__name__}: {e}'
     finally: os.chdir(cwd)
-    res['seconds'] = time.time() - start
+    info['seconds'] = time.time() - start
+    for cell in nb.cells:                       # a cell that raised: the run failed, whatever comes after
+        if any(o.get('output_type') == 'error' for o in getattr(cell, 'outputs', None) or []) and not info['error']:
+            info['error'] = f"cell {cell.get('id')} raised an exception"
+    return nb, committed, info
+
+def not_run(cell, flags:set) -> bool:
+    "nbdev_test's rule: the export cell, `#| eval: false`, or a flag among `flags` (settings.ini's tst_flags)."
+    d = getattr(cell, 'directives_', {}) or {}
+    return 'nbdev_export' + '(' in cell.source or d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
+
+def run_notebook(fn:str, root:str) -> dict:
+    "Rerun one notebook of the temporary copy; return its per-cell comparison."
+    fn, flags = Path(fn), _skip_flags()
+    nb, committed, info = execute(fn, root, flags)
+    res = dict(name=fn.name, compared=0, with_output=0, skipped=info['skipped'], volatile=0, diffs=[],
+               error='skip_exec' if info['skip_exec'] else info['error'], seconds=info['seconds'])
+    if info['skip_exec']: return res
+    # FrontmatterProc may drop the title cell: pair cells by their id (falling back to position)
+    by_id = {c.get('id'): i for i, c in enumerate(committed.cells)}
     for pos, cell in enumerate(nb.cells):
         if cell.cell_type != 'code' or getattr(cell, 'outputs', None) is None: continue
-        if not_run(cell): continue
+        if not_run(cell, flags): continue
         d = getattr(cell, 'directives_', {}) or {}
         idx = by_id.get(cell.get('id'), pos)
         if 'volatile' in d: res['volatile'] += 1; continue
@@ -147,6 +160,20 @@ def run_notebook(fn:str, root:str) -> dict:
         if old or new: res['with_output'] += 1
         if old != new: res['diffs'].append((idx, old, new))
     return res
+
+def write_notebook(fn:str, run_all:bool=False) -> dict:
+    "Execute a notebook in place as nbdev_test does and store its outputs (cells nbdev_test skips keep theirs)."
+    from execnb.nbio import write_nb
+    fn = Path(fn)
+    flags = set() if run_all else _skip_flags()
+    nb, committed, info = execute(fn, str(ROOT), flags)
+    if not info['skip_exec']:
+        ran = {c.get('id'): c.outputs for c in nb.cells if c.cell_type == 'code' and not not_run(c, flags)}
+        for c in committed.cells:
+            if c.cell_type == 'code' and c.get('id') in ran: c['outputs'] = ran[c.get('id')]
+        write_nb(committed, fn)
+        subprocess.run(['nbdev_clean', '--fname', str(fn)], check=True, capture_output=True)
+    return dict(name=fn.name, error=info['error'], seconds=info['seconds'], skipped=info['skipped'])
 
 def _run_in_subprocess(job) -> dict:
     fn, root, timeout = job
@@ -161,6 +188,18 @@ def _run_in_subprocess(job) -> dict:
                 error=f'worker failed (exit {p.returncode}): {p.stderr.strip()[-2000:]}')
 
 # ---------------------------------------------------------------- driver
+def write_all(nbs:list, a) -> int:
+    "Execute each notebook in place in its own interpreter and store its outputs; report failures."
+    def job(fn):
+        p = subprocess.run([sys.executable, __file__, '--worker-write', str(fn), 'all' if a.all else 'tests'],
+                           capture_output=True, text=True, timeout=a.timeout)
+        lines = p.stdout.strip().splitlines()
+        if p.returncode == 0 and lines and lines[-1].startswith('{'): return json.loads(lines[-1])
+        return dict(name=fn.name, error=f'worker failed (exit {p.returncode}): {p.stderr.strip()[-2000:]}', seconds=0.0)
+    with ThreadPoolExecutor(max_workers=max(1, min(a.n_workers, len(nbs)))) as ex: results = list(ex.map(job, nbs))
+    for r in results: print(f"{r['name']:<32} [{r['seconds']:.1f} s] {'written' if not r['error'] else 'ERROR: ' + r['error']}")
+    return 1 if any(r['error'] for r in results) else 0
+
 def find_notebooks(patterns:list[str], tracked:bool=False) -> list[Path]:
     nbs = ROOT / 'nbs'
     if tracked:
@@ -192,8 +231,8 @@ def copy_repo(dst:Path, tracked:bool=False) -> Path:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ['--worker']:                                    # internal: run one notebook, print JSON
-        res = run_notebook(argv[1], argv[2])
+    if argv[:1] in (['--worker'], ['--worker-write']):             # internal: run one notebook, print JSON
+        res = run_notebook(argv[1], argv[2]) if argv[0] == '--worker' else write_notebook(argv[1], argv[2] == 'all')
         sys.stdout.flush(); sys.__stdout__.write('\n' + json.dumps(res) + '\n'); return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='*', help='notebook names, stems or globs (default: all)')
@@ -201,13 +240,12 @@ def main(argv=None) -> int:
     ap.add_argument('-v', '--verbose', action='store_true', help='print a diff of each differing cell')
     ap.add_argument('--keep', action='store_true', help='keep the temporary copy')
     ap.add_argument('--tracked', action='store_true', help='copy only files tracked by git (a clean clone)')
-    ap.add_argument('--tolerate-noise', action='store_true',
-                    help='also treat numbers printed as 1e-11 ... 1e-17 or 0e+00 (rounding noise: relative differences '
-                         'to statsmodels) as volatile; for machines whose BLAS differs from the one that ran the notebooks')
+    ap.add_argument('--write', action='store_true', help='execute the notebooks in place and store their outputs')
+    ap.add_argument('--all', action='store_true', help='with --write: run the slow cells too')
     ap.add_argument('--timeout', type=int, default=1200, help='seconds allowed per notebook')
     a = ap.parse_args(argv)
     t0 = time.time()
-    if a.tolerate_noise: os.environ['REPRO_TOLERATE_NOISE'] = '1'            # inherited by the workers
+    if a.write: return write_all(find_notebooks(a.notebooks, a.tracked), a)
     nbs = find_notebooks(a.notebooks, a.tracked)
     tmp = Path(tempfile.mkdtemp(prefix='check_repro_'))
     try:

@@ -3,9 +3,9 @@
 # HTML with MathJax (tools/render_html.py), and take headless Chromium screenshots, cut into tiles of
 # 1200x1800 pixels that an image viewer shows legibly.
 #
-# Usage: tools/render_pages.sh [OUT_DIR] [NOTEBOOK ...]     e.g. tools/render_pages.sh /tmp/pages index 01_families
+# Usage: tools/render_pages.sh [OUT_DIR] [NOTEBOOK ...]     e.g. tools/render_pages.sh /tmp/pages index 02_families
 # Output: OUT_DIR/NAME.html, OUT_DIR/shots/NAME.png (whole page), OUT_DIR/shots/NAME-01.png, -02.png, ... (tiles)
-# Run it in the project's environment (source /work/venv/bin/activate here).
+# Run it with the environment in which the package is installed active (python and its packages on PATH).
 # Needs: chromium (apt-get install -y chromium); MathJax from libjs-mathjax when offline (else the CDN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
