@@ -111,10 +111,10 @@ def breakdown(df, repeat:int=5) -> dict:
     "Where one IRLS pass over the rows goes, for the factor design of the fit (milliseconds, best of `repeat`)."
     from poisson_irls.formula import formula_arrays
     from poisson_irls.inputs import row_source
-    from poisson_irls.irls import irls, glm_pass
+    from poisson_irls.irls import irls, glm_pass, SAMPLE_FROM
     from poisson_irls.families import Poisson
     from poisson_irls import design
-    from poisson_irls.rows import MemoryRows
+    from poisson_irls.rows import MemoryRows, GROUPS, default_threads
     y, X, keep, _, _ = formula_arrays(FORMULA, df)
     src, _ = row_source(y, X, Poisson(), exposure=df.Exposure.to_numpy())
     fit = irls(src, Poisson())
@@ -129,24 +129,26 @@ def breakdown(df, repeat:int=5) -> dict:
             design._cross_blocks(np.zeros((p, p)), b.X.layout, [c.astype(np.int32) for c in b.X.codes], wi)
     def gram():
         for b, wi, ri in zip(blocks, w, r): b.X.add_gram(np.zeros((p, p)), np.zeros(p), wi, ri)
-    def one_pass(): src.reduce(glm_pass, beta, fam, None, fit.shift)
-    big = MemoryRows(src.whole.y, src.whole.X, src.whole.offset, rows_per_block=design.FACTOR_BLOCK_ROWS)
-    def big_pass(): big.reduce(glm_pass, beta, fam, None, fit.shift)
-    fresh = lambda rpb: MemoryRows(src.whole.y, src.whole.X, src.whole.offset, rows_per_block=rpb)   # no conditioning yet
+    serial = MemoryRows(src.whole.y, src.whole.X, src.whole.offset, threads=1)    # the parts above are on one thread
+    def one_pass(): serial.reduce(glm_pass, beta, fam, None, fit.shift)
+    def threaded_pass(): src.reduce(glm_pass, beta, fam, None, fit.shift)
+    fresh = lambda: MemoryRows(src.whole.y, src.whole.X, src.whole.offset)        # no conditioning decided yet
     best = lambda f: 1e3 * min(timed(f)[0] for _ in range(repeat))
     t = dict(gathers_ms=best(gathers), crosstabs_ms=best(crosstabs), gram_ms=best(gram), pass_ms=best(one_pass),
-             pass_big_blocks_ms=best(big_pass), irls_ms=best(lambda: irls(fresh(None), fam)),
-             irls_big_blocks_ms=best(lambda: irls(fresh(design.FACTOR_BLOCK_ROWS), fam)), big_block_rows=design.FACTOR_BLOCK_ROWS)
+             pass_threads_ms=best(threaded_pass), irls_ms=best(lambda: irls(fresh(), fam)),
+             threads=default_threads(p, min(GROUPS, len(blocks))))
     K = len(X.columns) - 1
     t.update(blocks=len(blocks), rows_per_block=src.rows_per_block, pairs=K * (K - 1) // 2, n_iter=fit.n_iter,
-             threads=src.threads, scipy_tables=bool(design.SCIPY_TABLES))
+             sampled_first_step=src.n >= SAMPLE_FROM, scipy_tables=bool(design.SCIPY_TABLES))
     return t
 
 def bench_n(n:int, methods, repeat:int, seed:int=0, dense:bool=False) -> dict:
     "Time, iterations, peak memory and coefficient differences of every method at one size."
     df = make_data(n, seed)
     small = make_data(2000, seed + 1)
-    for m in methods: FITTERS[m](small)                                      # warm up imports
+    with warnings.catch_warnings():                                          # too few rows for 295 columns: it warns
+        warnings.simplefilter('ignore')
+        for m in methods: FITTERS[m](small)                                  # warm up imports
     runs = {m: [] for m in methods}; cpu = {m: [] for m in methods}; out = {}
     for rep in range(repeat):                                                # round robin: noise hits all alike
         for m in methods:
@@ -236,12 +238,11 @@ def main(argv=None):
           + table(res) +
           f"\nglm_formula is {glum_ratio:.2f} times as fast as glum in this run.\n\n"
           f"**One IRLS pass at n = {n:,}** ({bd['blocks']} blocks of {bd['rows_per_block']:,} rows, {bd['pairs']} pairs of factors; "
-          f"the fit takes {bd['n_iter']} iterations, the first on a sample): X·β by gathers {bd['gathers_ms']:.1f} ms, "
+          f"the fit takes {bd['n_iter']} iterations{', the first on a sample' if bd['sampled_first_step'] else ''}): X·β by gathers {bd['gathers_ms']:.1f} ms, "
           f"the {bd['pairs']} weighted cross-tabulations {bd['crosstabs_ms']:.1f} ms, all of X'WX and X'Wr {bd['gram_ms']:.1f} ms, "
-          f"the whole pass (means, deviance, weights, X'WX, X'Wr) {bd['pass_ms']:.1f} ms. "
-          f"With blocks of {bd['big_block_rows']:,} rows (the size `FactorDesign.block_rows` asks for; the row source does not "
-          f"use it yet) the pass takes {bd['pass_big_blocks_ms']:.1f} ms, and the solver's whole fit (irls on the prepared "
-          f"rows) {bd['irls_big_blocks_ms']:.0f} ms instead of {bd['irls_ms']:.0f} ms.\n\n"
+          f"the whole pass (means, deviance, weights, X'WX, X'Wr) {bd['pass_ms']:.1f} ms, all on one thread; the pass on "
+          f"{bd['threads']} threads (the row source's default) {bd['pass_threads_ms']:.1f} ms, and the solver's whole fit "
+          f"(irls on the prepared rows) {bd['irls_ms']:.0f} ms.\n\n"
           "**Scaling in n** (best of {} runs):\n\n".format(a.scaling_repeat) + scaling_table(sc))
     print('\n' + md)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ floor per iteration (one blocked weighted Gram + one X @ beta), all on the synth
 Outputs: bench/results/scaling.json, scaling_n.png, scaling_p.png.
 """
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, sys
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
