@@ -333,6 +333,7 @@ def _factor_quad_rows(self:FactorDesign, M:np.ndarray, shift:np.ndarray|None=Non
     if t is not None and t.any(): out += float(t @ M @ t) - 2 * _gathered(self, D, M @ t)
     return out
 
+# %% ../nbs/05_design.ipynb #0daa3cee
 def _factor_grouped_tdot(self:FactorDesign, v:np.ndarray, groups:np.ndarray, G:int,
                          shift:np.ndarray|None=None) -> np.ndarray:
     "The G x p sums over each group of v_i (x_i - shift): the dense block's sparse product, one bincount per factor."
@@ -346,6 +347,7 @@ def _factor_grouped_tdot(self:FactorDesign, v:np.ndarray, groups:np.ndarray, G:i
     if t is not None and t.any(): out -= np.outer(np.bincount(g, v, minlength=G), t)
     return out
 
+# %% ../nbs/05_design.ipynb #5a4c9d2c
 def _factor_column(self:FactorDesign, j:int) -> np.ndarray:
     "Column j of the full design."
     lay = self.layout
