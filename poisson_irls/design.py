@@ -418,7 +418,7 @@ def _encode(self:FactorLayout, X:pd.DataFrame, # the rows: the layout's factor c
             codes.append(_code_array(col.cat.codes.to_numpy(), len(levels))); continue      # the fit's own levels
         present = col.notna().to_numpy()
         text = np.where(present, col.astype(str).to_numpy(dtype=object), None)
-        c = pd.Categorical(text, categories=levels).codes
+        c = pd.Index(levels).get_indexer(text)                               # -1: missing, or a level not seen
         if (present & (c < 0)).any():
             bad = text[np.argmax(present & (c < 0))]
             raise ValueError(f"X column {nm!r} has level {bad!r}, which the fit did not see (its levels: {levels})")
