@@ -337,7 +337,7 @@ def glm_formula(formula:str, # "response ~ terms", e.g. "Claims ~ C(District) + 
     Parameters
     ----------
     glm_kwargs
-        passed to the fitter (`glm` or `glm_nb`): cov_type, tol, max_iter, scale, ...
+        passed to the fitter (glm or glm_nb): cov_type, tol, max_iter, scale, ...
     """
     check_choice(missing, 'missing', MISSING)
     if isinstance(data, dict): data = pd.DataFrame(data)

@@ -131,7 +131,7 @@ class IRLSFit:
         params, params_centred
             the estimate in the caller's coordinates, and in the centred ones the solver worked in
         cond
-            the `Conditioning`: the intercept and the columns' shifts
+            the Conditioning: the intercept and the columns' shifts
         stats
             the last pass's sums at the estimate (deviance, gram, score, pearson, mu_ext)
         sat_llf
@@ -139,7 +139,7 @@ class IRLSFit:
         n_iter, converged, stop, history, last_step, names, free, family
             iterations, whether the rule was met, why it stopped, the history, the last step, names, free mask, family
         rank_tol
-            the aliasing threshold the last solve needed (`WEIGHTED_RANK_TOL` when the means span many decades)
+            the aliasing threshold the last solve needed (WEIGHTED_RANK_TOL when the means span many decades)
         """
         self.params, self.params_centred, self.cond, self.stats = params, params_centred, cond, stats
         self.sat_llf, self.n_iter, self.converged, self.stop = sat_llf, n_iter, converged, stop
