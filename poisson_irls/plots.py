@@ -70,7 +70,7 @@ def rootogram_table(res, # a fitted count model (anything with y, freq_weights a
     frac = y != np.floor(y)
     if frac.any():
         raise ValueError(f"a rootogram needs whole-number counts, but y has {int(frac.sum())} non-integer values "
-                         f"(the first is {y[frac][0]!r})")
+                         f"(the first is {float(y[frac][0])!r})")
     if y.max() > EXACT_COUNTS:
         raise ValueError(f"a rootogram needs counts up to 2**53, the largest whole numbers a float holds exactly; "
                          f"y reaches {y.max():.4g}")
