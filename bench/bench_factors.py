@@ -126,7 +126,7 @@ def breakdown(df, repeat:int=5) -> dict:
         for b in blocks: b.X.dot(beta)
     def crosstabs():
         for b, wi in zip(blocks, w):
-            design._cross_blocks(np.zeros((p, p)), b.X.layout, [c.astype(np.int32) for c in b.X.codes], wi)
+            design._cross_blocks(np.zeros((p, p)), b.X.layout, b.X.index_codes(), wi)
     def gram():
         for b, wi, ri in zip(blocks, w, r): b.X.add_gram(np.zeros((p, p)), np.zeros(p), wi, ri)
     serial = MemoryRows(src.whole.y, src.whole.X, src.whole.offset, threads=1)    # the parts above are on one thread

@@ -176,7 +176,7 @@ class FactorDesign:
                 ):
         self.dense, self.codes, self.layout = dense, codes, layout
         self.names = layout.names
-        self._const = None                       # each dense column's value where it is constant (on first use)
+        self._const, self._intp = None, None     # constant dense columns and intp codes (both on first use)
     @property
     def shape(self) -> tuple: return (len(self.dense), self.layout.p)
     def rows(self, a:int, b:int) -> 'FactorDesign':
@@ -184,8 +184,9 @@ class FactorDesign:
     def take(self, idx:np.ndarray) -> 'FactorDesign':
         return FactorDesign(np.ascontiguousarray(self.dense[idx]), [c[idx] for c in self.codes], self.layout)
     def index_codes(self) -> list:
-        "The codes as intp, the type numpy indexes and counts with."
-        return [c.astype(np.intp) for c in self.codes]
+        "The codes as intp, the type numpy indexes and counts with (converted on first use, then kept)."
+        if self._intp is None: self._intp = [c.astype(np.intp) for c in self.codes]
+        return self._intp
     def constants(self) -> np.ndarray:
         "The value of each dense column that is constant on these rows (NaN for the others)."
         if self._const is None: self._const = constant_columns(self.dense)
@@ -236,8 +237,8 @@ def _scipy_tables() -> bool:
 
 SCIPY_TABLES = _scipy_tables()
 
-def crosstab(a:np.ndarray, # int32 codes of the first factor, 0..La-1
-             b:np.ndarray, # int32 codes of the second factor, 0..Lb-1
+def crosstab(a:np.ndarray, # codes of the first factor, 0..La-1 (int32 or intp)
+             b:np.ndarray, # codes of the second factor, 0..Lb-1 (the same type as a)
              w:np.ndarray, # the rows' weights
              La:int, # the first factor's number of levels
              Lb:int, # the second's
@@ -266,7 +267,7 @@ def _cross_blocks(G:np.ndarray, lay:FactorLayout, C:list, w:np.ndarray) -> list:
     return counts
 
 def _level_sums(c:np.ndarray, v:np.ndarray, L:int, z:np.ndarray) -> np.ndarray:
-    "sum_i v_i [c_i = l] for each level l (z: int32 zeros, the single column of a one-column table)."
+    "sum_i v_i [c_i = l] for each level l (z: zeros of c's type, the single column of a one-column table)."
     return crosstab(c, z, v, L, 1)[:, 0] if SCIPY_TABLES else np.bincount(c, v, minlength=L)
 
 def _dense_by_factor(D:np.ndarray, const:np.ndarray, C:list, lay:FactorLayout, w:np.ndarray, counts:list,
@@ -287,10 +288,10 @@ def _factor_gram(self:FactorDesign, G:np.ndarray, b:np.ndarray|None, w:np.ndarra
                  shift:np.ndarray|None=None):
     "G += (X - shift)' W (X - shift) and, with r, b += (X - shift)' W r, by structure."
     lay, dc = self.layout, self.layout.dense_cols
-    C, plans, w = [c.astype(np.int32) for c in self.codes], lay.plans, np.ascontiguousarray(w, dtype=float)
+    C, plans, w = self.index_codes(), lay.plans, np.ascontiguousarray(w, dtype=float)
     sd = None if shift is None or not shift[dc].any() else shift[dc]
     D, const = (self.dense, self.constants()) if sd is None else (self.dense - sd, self.constants() - sd)
-    counts, z = _cross_blocks(G, lay, C, w), np.zeros(len(w), np.int32)
+    counts, z = _cross_blocks(G, lay, C, w), np.zeros(len(w), np.intp)
     wr = None if r is None else w * r
     if b is not None:
         for pk, ck in zip(plans, C): b[pk.pos] += _level_sums(ck, wr, pk.L, z)[pk.kept]

@@ -122,7 +122,9 @@ def _cover_rows(specs, data:pd.DataFrame, raw:dict) -> np.ndarray:
             for v in set(map(str, f.required_variables)) & cols:
                 if v not in raw and (data[v].dtype.kind not in 'iuf' or _calls_C(f.expr)): raw[v] = _raw_codes(data[v])
     good = np.flatnonzero(ok)
-    rows = [_first_rows(c, ok, len(u)) for c, u in raw.values()] + [good[::max(1, len(good) // SPEC_SAMPLE)]]
+    rows = [_first_rows(c, ok, len(u)) for v, (c, u) in raw.items()
+            if not isinstance(data[v].dtype, pd.CategoricalDtype)]               # a Categorical: levels from its dtype
+    rows.append(good[::max(1, len(good) // SPEC_SAMPLE)])
     return np.unique(np.concatenate(rows))
 
 # %% ../nbs/16_formula.ipynb #2c6f8a0b

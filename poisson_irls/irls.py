@@ -17,7 +17,8 @@ __all__ = ['CENTRE_ABOVE', 'CONSTANT_BELOW', 'NOISE_ETA', 'START_ROWS', 'SAMPLE_
            'STEP_FACTOR', 'NOISE_FACTOR', 'GUARD', 'HALVING_SLACK', 'MAX_HALVINGS', 'MAX_EXTRA', 'BOUNDARY_REL',
            'SQRT_TINY', 'WEIGHTED_RANK_TOL', 'STILL_MOVING', 'Conditioning', 'column_range', 'conditioning',
            'to_original', 'to_centred', 'linear_predictor', 'glm_pass', 'IRLSFit', 'response_sums', 'rule_met',
-           'plain_gram', 'tiny_means', 'column_extremes', 'explain_singular', 'irls', 'warn_separation']
+           'plain_gram', 'tiny_means', 'column_extremes', 'explain_singular', 'rate_sums', 'constant_fit', 'irls',
+           'warn_separation']
 
 # %% ../nbs/09_irls.ipynb #07d178a2
 CENTRE_ABOVE = 3.0   # centre a covariate whose |mean| exceeds this many standard deviations (with an intercept)
@@ -292,6 +293,31 @@ def _report(it:int, dev:float, rel:float, halvings:int, t0:float, note:str=''):
     print(f"iteration {it:3d}  deviance {dev:.10g}  {change}" + (f"  ({halvings} step halvings)" if halvings else "")
           + note + f"  {time.perf_counter() - t0:.2f}s")
 
+# %% ../nbs/09_irls.ipynb #9dd1e105
+def rate_sums(block, view=None) -> dict:
+    "Sums of f y and f exp(offset) (a kernel: the constant-rate fit under the log link)."
+    b = block if view is None else view(block)
+    f = np.ones(len(b.y)) if b.weights is None else b.weights
+    with np.errstate(over='ignore'): fe = float(f.sum() if b.offset is None else f @ np.exp(b.offset))
+    return {'fy': float(f @ b.y), 'fe': fe}
+
+def constant_fit(source, # the rows (a sample will do: it is a start)
+                 family:Family, # the family and its link
+                 view, # callable block -> block to fit (None: the blocks themselves)
+                 cond:Conditioning, # the intercept's position and value
+                 p:int, # the number of coefficients
+                ) -> np.ndarray|None:
+    "Centred coefficients of the intercept-only fit (None: no intercept, no positive count, or no closed form)."
+    if cond.intercept is None: return None
+    s = source.reduce(rate_sums, view)
+    with np.errstate(all='ignore'):
+        if family.link.name == 'log': eta = np.log(s['fy']) - np.log(s['fe'])
+        elif source.given.get('offset') or source.given.get('exposure'): return None
+        else: eta = float(family.link.link(np.array([s['fy'] / s['fe']]))[0])
+    if not np.isfinite(eta): return None
+    bt = np.zeros(p); bt[cond.intercept] = eta / cond.c
+    return bt
+
 # %% ../nbs/09_irls.ipynb #56153c32
 def _first_pass(src, family, view, cond, ybar):
     "The pass from the starting mean (None if invalid), and the conditioning (decided here when not known)."
@@ -300,6 +326,20 @@ def _first_pass(src, family, view, cond, ybar):
         cond = conditioning(first, src, view)
         if cond.shift is not None: first = src.reduce(glm_pass, None, family, view, cond.shift, True, ybar)
     return first, cond
+
+def _sampled_start(source, family, view, cond, ybar):
+    "The first step on a systematic sample, from the constant-rate fit: (bt, its full pass, rows, cond), or None."
+    sample = source.sample(source.n // START_ROWS)
+    first, c2 = _first_pass(sample, family, view, cond, ybar)              # the conditioning, read on the sample
+    if first is None or first.get('overflow') or c2 is None: return None
+    b0 = constant_fit(sample, family, view, c2, len(first['score']))
+    at = None if b0 is None else sample.reduce(glm_pass, b0, family, view, c2.shift)
+    try:
+        if at is not None and not at.get('overflow'): bt = b0 + Cholesky(at['gram']).solve(at['score'])
+        else: bt = Cholesky(first['gram']).solve(first['score'])          # no closed form: from the starting mean
+    except RankDeficientError: return None
+    cur = source.reduce(glm_pass, bt, family, view, c2.shift)
+    return None if cur is None else (bt, cur, sample.n, c2)
 
 def _start(source, family, view, cond, start_params, ybar, free):
     "The start: (centred coefficients or None, their pass, iterations it counts for, sample rows, conditioning)."
@@ -312,14 +352,9 @@ def _start(source, family, view, cond, start_params, ybar, free):
             raise ValueError(f"the starting values give an invalid mean or linear predictor for {family!r}; pass "
                              "start_params= with coefficients that give a valid mean")
         return bt, cur, 0, 0, cond
-    if source.n >= SAMPLE_FROM:                                  # the first step on a systematic sample
-        sample = source.sample(source.n // START_ROWS)
-        first, c2 = _first_pass(sample, family, view, cond, ybar)
-        if first is not None and not first.get('overflow') and c2 is not None:
-            try: bt = Cholesky(first['gram']).solve(first['score'])
-            except RankDeficientError: bt = None
-            cur = source.reduce(glm_pass, bt, family, view, c2.shift) if bt is not None else None
-            if cur is not None: return bt, cur, 1, sample.n, c2
+    if source.n >= SAMPLE_FROM and free.all() and (got := _sampled_start(source, family, view, cond, ybar)):
+        bt, cur, rows, cond = got
+        return bt, cur, 1, rows, cond
     cur, cond = _first_pass(source, family, view, cond, ybar)
     if cur is None:
         raise ValueError(f"the starting mean is invalid for {family!r}; pass start_params= with coefficients that "
