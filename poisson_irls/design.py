@@ -12,8 +12,8 @@ from .validation import Tally, check_frame, check_matrix_shape, check_dtype
 
 # %% auto #0
 __all__ = ['DOT_ROWS', 'FEW_DENSE', 'FACTOR_BLOCK_ROWS', 'SCIPY_TABLES', 'Extremes', 'shifted_dot', 'DenseDesign', 'as_design',
-           'Plan', 'FactorLayout', 'FactorDesign', 'constant_columns', 'crosstab', 'layout_of_frame', 'frame_layout',
-           'factor_design']
+           'Plan', 'FactorLayout', 'FactorDesign', 'constant_columns', 'crosstab', 'PairTables', 'layout_of_frame',
+           'frame_layout', 'factor_design']
 
 # %% ../nbs/05_design.ipynb #b9bdc9e2
 class Extremes:
@@ -220,7 +220,7 @@ def _gathered(self:FactorDesign, D:np.ndarray, beta:np.ndarray, dense_shift=None
     else: eta = np.einsum('ij,j->i', D, bd) if len(bd) <= FEW_DENSE else D @ bd
     for pl, c in zip(self.layout.plans, self.index_codes()):
         ext = np.zeros(pl.L); ext[pl.kept] = beta[pl.pos]
-        eta += np.take(ext, c)
+        eta += np.take(ext, c, mode='clip')                   # codes are in 0..L-1: no bounds to check
     return eta
 
 # %% ../nbs/05_design.ipynb #1f3e5a39
@@ -242,27 +242,58 @@ def crosstab(a:np.ndarray, # codes of the first factor, 0..La-1 (int32 or intp)
              w:np.ndarray, # the rows' weights
              La:int, # the first factor's number of levels
              Lb:int, # the second's
+             out:np.ndarray|None=None, # a flat buffer of La Lb cells to add the table into (None: a new one)
             ) -> np.ndarray:
     "The La x Lb weighted cross-tabulation sum_i w_i [a_i = l, b_i = m]."
-    if not SCIPY_TABLES: return np.bincount(a.astype(np.intp) * Lb + b, w, minlength=La * Lb).reshape(La, Lb)
-    T = np.zeros((La, Lb))
-    _coo_todense(La, Lb, len(w), a, b, w, T.reshape(-1), 0)
-    return T
+    T = np.zeros(La * Lb) if out is None else out
+    if SCIPY_TABLES: _coo_todense(La, Lb, len(w), a, b, w, T, 0)
+    else: T += np.bincount(a.astype(np.intp) * Lb + b, w, minlength=La * Lb)
+    return T.reshape(La, Lb)
+
+class PairTables:
+    "One flat buffer for the cross-tabulations of all pairs of factors, and where their kept cells go in X'WX."
+    def __init__(self, lay:FactorLayout):
+        plans, (lo, hi) = lay.plans, lay.span
+        m, o = hi - lo, 0
+        self.pairs, self.offsets, src, dst, dst_t = [], [], [], [], []
+        self.margin = [None] * len(plans)                # (offset, La, Lb, axis): a factor's counts, from a table
+        for k, pk in enumerate(plans):
+            for l in range(k + 1, len(plans)):
+                pl = plans[l]
+                self.pairs.append((k, l)); self.offsets.append(o)
+                ra, rb = pk.pos - lo, pl.pos - lo                   # their rows and columns in G[lo:hi, lo:hi]
+                src.append((o + pk.kept[:, None] * pl.L + pl.kept[None, :]).ravel())
+                dst.append((ra[:, None] * m + rb[None, :]).ravel())
+                dst_t.append((rb[None, :] * m + ra[:, None]).ravel())      # the transpose, below the diagonal
+                if self.margin[k] is None: self.margin[k] = (o, pk.L, pl.L, 1)
+                if self.margin[l] is None: self.margin[l] = (o, pk.L, pl.L, 0)
+                o += pk.L * pl.L
+        self.size, self.m = o, m
+        cat = lambda v: np.concatenate(v) if v else np.zeros(0, np.intp)
+        self.src, self.dst, self.dst_t = cat(src), cat(dst), cat(dst_t)
+        at = lambda d: (lo + d // m) * lay.p + lo + d % m                   # the same cells, flat in the p x p G
+        self.g_dst, self.g_dst_t = at(self.dst), at(self.dst_t)
+
+def _pair_tables(lay:FactorLayout) -> PairTables:
+    "The layout's PairTables (made on first use)."
+    if getattr(lay, '_pair_tables', None) is None: lay._pair_tables = PairTables(lay)
+    return lay._pair_tables
 
 def _cross_blocks(G:np.ndarray, lay:FactorLayout, C:list, w:np.ndarray) -> list:
     "G's factor-by-factor blocks, one weighted cross-tabulation per pair; returns each factor's weighted level counts."
-    plans, (lo, hi) = lay.plans, lay.span
-    counts, U = [None] * len(C), np.zeros((hi - lo, hi - lo))            # U: the blocks off the diagonal
-    for k, (pk, ck) in enumerate(zip(plans, C)):
-        for l in range(k + 1, len(C)):
-            pl = plans[l]
-            T = crosstab(ck, C[l], w, pk.L, pl.L)
-            if counts[k] is None: counts[k] = T.sum(axis=1)                  # margins: the level counts
-            if counts[l] is None: counts[l] = T.sum(axis=0)
-            T = T[_ix(pk.lv, pl.lv)]
-            U[_ix(pk.rc, pl.rc)] = T; U[_ix(pl.rc, pk.rc)] = T.T
-        if counts[k] is None: counts[k] = np.bincount(ck, w, minlength=pk.L)   # a single factor
-    G[lo:hi, lo:hi] += U                                                     # one add for all the pairs
+    pt, plans, (lo, hi) = _pair_tables(lay), lay.plans, lay.span
+    buf = np.zeros(pt.size)
+    for (k, l), o in zip(pt.pairs, pt.offsets):
+        crosstab(C[k], C[l], w, plans[k].L, plans[l].L, buf[o:o + plans[k].L * plans[l].L])
+    counts = [np.bincount(c, w, minlength=pk.L) if mg is None                 # a single factor
+              else buf[mg[0]:mg[0] + mg[1] * mg[2]].reshape(mg[1], mg[2]).sum(axis=mg[3])   # margins: level counts
+              for pk, c, mg in zip(plans, C, pt.margin)]
+    cells = buf[pt.src]                                                      # the blocks off the diagonal
+    if G.flags.c_contiguous:                                                 # added into G's cells directly
+        Gf = G.reshape(-1); Gf[pt.g_dst] += cells; Gf[pt.g_dst_t] += cells
+    else:
+        U = np.zeros(pt.m * pt.m); U[pt.dst] = cells; U[pt.dst_t] = cells
+        G[lo:hi, lo:hi] += U.reshape(pt.m, pt.m)
     for pk, n_k in zip(plans, counts): G[pk.pos, pk.pos] += n_k[pk.kept]     # the diagonal blocks
     return counts
 

@@ -8,8 +8,8 @@ import numpy as np
 from scipy import special, stats
 
 # %% auto #0
-__all__ = ['MU_EPS', 'TINY', 'STIRLING_SERIES_FROM', 'G_SERIES_BELOW', 'RISING_SERIES_BELOW', 'STIRLING_FROM', 'Link', 'Log',
-           'Identity', 'Sqrt', 'Logit', 'poisson_half_deviance', 'stirling_error', 'Family', 'Poisson',
+__all__ = ['MU_EPS', 'TINY', 'SPARSE_SHARE', 'STIRLING_SERIES_FROM', 'G_SERIES_BELOW', 'RISING_SERIES_BELOW', 'STIRLING_FROM',
+           'Link', 'Log', 'Identity', 'Sqrt', 'Logit', 'poisson_half_deviance', 'stirling_error', 'Family', 'Poisson',
            'log1p_ratio_minus_one', 'x_minus_log1p', 'nb_half_deviance', 'log_rising', 'nb_saturated_loglik',
            'dlog_rising', 'd2log_rising', 'nb_theta_score', 'NegativeBinomial', 'Binomial']
 
@@ -68,11 +68,10 @@ class Logit(Link):
 # %% ../nbs/02_families.ipynb #7ec73819
 TINY = np.finfo(float).tiny   # the smallest normal float: a ratio below it has lost digits to underflow
 
-def poisson_half_deviance(y:np.ndarray, # non-negative responses
-                          mu:np.ndarray, # positive means
-                         ) -> np.ndarray:
-    "h(y, mu) = y log(y/mu) - (y - mu), accurate to about eps |y - mu| (half the Poisson unit deviance)."
-    r = y - mu
+SPARSE_SHARE = 0.25   # below this share of nonzero responses, the logarithms are taken on those rows only
+
+def _half_deviance(y:np.ndarray, mu:np.ndarray, r:np.ndarray) -> np.ndarray:
+    "y log1p(r/mu) - r, with r = y - mu, on every row (log(y/mu) where y < mu/2)."
     with np.errstate(divide='ignore', invalid='ignore'):
         q = r / mu
         q += (y == 0)                      # y = 0: log1p(0) = 0, leaving h = -r = mu
@@ -85,6 +84,20 @@ def poisson_half_deviance(y:np.ndarray, # non-negative responses
     h *= y
     h -= r
     return h
+
+def poisson_half_deviance(y:np.ndarray, # non-negative responses
+                          mu:np.ndarray, # positive means
+                         ) -> np.ndarray:
+    "h(y, mu) = y log(y/mu) - (y - mu), accurate to about eps |y - mu| (half the Poisson unit deviance)."
+    r = y - mu
+    nonzero = y != 0
+    k = np.count_nonzero(nonzero)
+    if k >= SPARSE_SHARE * len(y): return _half_deviance(y, mu, r)
+    h = np.negative(r)                     # y = 0: h = mu
+    at = np.flatnonzero(nonzero)
+    h[at] = _half_deviance(y[at], mu[at], r[at])
+    return h
+
 
 # %% ../nbs/02_families.ipynb #460d1641
 STIRLING_SERIES_FROM = 15.0   # s(y) by its asymptotic series above this (5 terms: error below 2e-16)

@@ -69,7 +69,7 @@ def _missing_error(keep:np.ndarray, cols:list[str]) -> ValueError:
 # %% ../nbs/16_formula.ipynb #e3a61b7d
 SPEC_SAMPLE = 256          # rows of a systematic sample added to the level-covering rows the structure is read on
 FIRST_ROWS = 4096          # rows searched first for each value's first occurrence (then 4 times as many, ...)
-DENSE_SPEC_ROWS = 1000     # up to this many rows, formulaic reads the structure with dense output (faster), else sparse
+DENSE_SPEC_ROWS = 1000     # up to this many rows, formulaic reads the structure with numpy output (fastest), else sparse
 MAX_SPEC_ROWS = 100_000    # more covering rows than this (factors with very many levels): the dense path
 
 class DensePath(Exception):
@@ -169,9 +169,9 @@ def _materializer(fl, data:pd.DataFrame):
 def _materialize(fl, spec, data:pd.DataFrame, drop_rows:set|None=None):
     "formulaic's model matrices of `spec` (a formula, or model specs) for the data."
     mat = _materializer(fl, data)
-    if isinstance(spec, str):
-        out = 'pandas' if len(data) <= DENSE_SPEC_ROWS else 'sparse'
-        spec = fl.ModelSpec.from_spec(spec, context=mat.layered_context, na_action='drop', output=out)
+    if isinstance(spec, str):                                    # the structure, on complete rows: nothing to drop
+        out = 'numpy' if len(data) <= DENSE_SPEC_ROWS else 'sparse'
+        spec = fl.ModelSpec.from_spec(spec, context=mat.layered_context, na_action='ignore', output=out)
     return mat.get_model_matrix(spec, drop_rows=drop_rows)
 
 def _one_column(names:list, formula:str):
@@ -213,7 +213,7 @@ def _codes_and_rest(fl, sp, raw:dict, data:pd.DataFrame):
         if c['column'] not in raw: raw[c['column']] = _raw_codes(data[c['column']])
         missing |= raw[c['column']][0] < 0
     rest = [st.term for i, st in enumerate(sp.rhs.structure) if i not in coding]
-    clear = dict(output='pandas', transform_state={}, encoder_state={})
+    clear = dict(output='pandas', na_action='drop', transform_state={}, encoder_state={})
     drop = set(np.flatnonzero(missing).tolist())
     mm = _materialize(fl, type(sp)(lhs=sp.lhs.update(**clear), rhs=sp.rhs.subset(rest).update(**clear)), data, drop)
     enc = mm.model_spec.rhs.encoder_state                                                     # 3. the rest
@@ -243,7 +243,7 @@ def _factor_arrays(fl, formula:str, data:pd.DataFrame):
     try: X, mm, keep = _codes_and_rest(fl, sp, raw, data)                                     # steps 2 to 4
     except Exception: raise DensePath from None
     y, yname = _response(mm.lhs, formula, n, keep)
-    spec = type(sp)(lhs=mm.model_spec.lhs, rhs=sp.rhs.update(output='pandas',
+    spec = type(sp)(lhs=mm.model_spec.lhs, rhs=sp.rhs.update(output='pandas', na_action='drop',
                     transform_state={**sp.rhs.transform_state, **mm.model_spec.rhs.transform_state},
                     encoder_state={**sp.rhs.encoder_state, **mm.model_spec.rhs.encoder_state}))
     return y, X, keep, yname, spec
