@@ -18,11 +18,13 @@ Methods (each starts from the same data frame):
   the offset log(exposure);
 - scikit-learn: OneHotEncoder(drop='first') to a sparse matrix, then PoissonRegressor(solver='newton-cholesky',
   alpha=0) on the rate y/exposure with weights exposure (the same maximum).
-Time: wall time, best of --repeat runs taken in turn; CPU: that run's process time. Peak memory: tracemalloc during
-one more run, relative to the size of the dense design (n x p float64). Coefficients: the largest absolute difference to poisson_irls's factor path.
+Time: wall time, best of --repeat runs taken in turn; CPU: that run's process time. On one core: glm_formula, glm
+and glum again, in a subprocess pinned to one CPU with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1 (what the second core
+is doing then does not matter). Peak memory: tracemalloc during one more run, relative to the size of the dense
+design (n x p float64). Coefficients: the largest absolute difference to poisson_irls's factor path.
 """
 from __future__ import annotations
-import argparse, gc, json, os, platform, sys, time, tracemalloc, warnings
+import argparse, gc, json, os, platform, subprocess, sys, time, tracemalloc, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -171,6 +173,28 @@ def bench_n(n:int, methods, repeat:int, seed:int=0, dense:bool=False) -> dict:
                        max_rel_diff=float(np.max(np.abs(beta - ref) / np.maximum(np.abs(ref), 1e-300))))
     return dict(n=n, p=p, dense_mb=8 * n * p / 2**20, load_average=os.getloadavg(), methods=rows)
 
+ONE_CORE = [OURS, 'poisson_irls glm (Categorical X)', 'glum (categorical)']
+
+def one_core_worker(n:int, repeat:int, seed:int):
+    "Pinned to one CPU, time ONE_CORE round robin; print their best times as JSON (run by one_core in a subprocess)."
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})              # the row source then picks one thread
+    df, small = make_data(n, seed), make_data(2000, seed + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for m in ONE_CORE: FITTERS[m](small)
+    runs = {m: [] for m in ONE_CORE}
+    for rep in range(repeat):
+        for m in ONE_CORE: runs[m].append(timed(FITTERS[m], df)[0])
+    print(json.dumps({m: dict(time=min(v), times=v) for m, v in runs.items()}))
+
+def one_core(n:int, repeat:int, seed:int) -> dict:
+    "The ONE_CORE fits on one CPU (a subprocess: OpenMP, BLAS and the row source on one thread), best of `repeat`."
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1'}
+    cmd = [sys.executable, str(Path(__file__).resolve()), '--one-core-worker', '--n', str(n), '--repeat', str(repeat),
+           '--seed', str(seed)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
 def environment() -> dict:
     import numpy, scipy
     vers = {'python': platform.python_version(), 'numpy': numpy.__version__, 'scipy': scipy.__version__, 'pandas': pd.__version__}
@@ -213,7 +237,10 @@ def main(argv=None):
     ap.add_argument('--no-dense', action='store_true', help='skip the dense path (about 15 s and 3 GB at n = 600,000)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default=str(RESULTS))
+    ap.add_argument('--one-core-worker', action='store_true', help=argparse.SUPPRESS)
+    ap.add_argument('--n', type=int, default=N, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.one_core_worker: return one_core_worker(a.n, a.repeat, a.seed)
     n, scaling = (QUICK_N, QUICK_SCALING) if a.quick else (N, SCALING)
     for v in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
         if os.environ.get(v): print(f"note: {v}={os.environ[v]} is set; the targets are for it unset")
@@ -221,6 +248,8 @@ def main(argv=None):
     print(f"{env['date']}  {env['cpu']}  {env['cores']} cores  load {env['load_average']}", flush=True)
     main_methods = [m for m in FITTERS if m != DENSE]
     res = bench_n(n, main_methods, a.repeat, a.seed, dense=not a.no_dense)
+    oc = one_core(n, a.repeat, a.seed)
+    print('  one core: ' + ', '.join(f"{m} {v['time']:.3f} s" for m, v in oc.items()), flush=True)
     bd = breakdown(make_data(n, a.seed))
     print(f"  breakdown: {bd}", flush=True)
     sc = [bench_n(m, [OURS, 'glum (categorical)', 'scikit-learn (one-hot, sparse)'], a.scaling_repeat, a.seed) for m in scaling]
@@ -237,6 +266,11 @@ def main(argv=None):
           "allocated outside Python's allocator hooks, as by C++ code, is not traced).\n\n"
           + table(res) +
           f"\nglm_formula is {glum_ratio:.2f} times as fast as glum in this run.\n\n"
+          f"**On one core** (the same fits in a process pinned to one CPU, with OpenMP, BLAS and the row source on one "
+          f"thread, so that the result does not depend on how free the second core is; best of {a.repeat}): "
+          + ', '.join(f"{m} {v['time']:.3f} s" for m, v in oc.items()) +
+          f"; glum's time / glm_formula's {oc['glum (categorical)']['time'] / oc[OURS]['time']:.2f}, "
+          f"/ glm's {oc['glum (categorical)']['time'] / oc['poisson_irls glm (Categorical X)']['time']:.2f}.\n\n"
           f"**One IRLS pass at n = {n:,}** ({bd['blocks']} blocks of {bd['rows_per_block']:,} rows, {bd['pairs']} pairs of factors; "
           f"the fit takes {bd['n_iter']} iterations{', the first on a sample' if bd['sampled_first_step'] else ''}): X·β by gathers {bd['gathers_ms']:.1f} ms, "
           f"the {bd['pairs']} weighted cross-tabulations {bd['crosstabs_ms']:.1f} ms, all of X'WX and X'Wr {bd['gram_ms']:.1f} ms, "
@@ -249,7 +283,8 @@ def main(argv=None):
     stem = 'bench_factors_quick' if a.quick else 'bench_factors'
     (out / f'{stem}.md').write_text(md)
     (out / f'{stem}.json').write_text(json.dumps(dict(environment=env, command=' '.join([Path(sys.argv[0]).name] + (argv or sys.argv[1:])),
-                                                      main=res, breakdown=bd, scaling=sc), indent=1, default=float))
+                                                      main=res, one_core=oc, breakdown=bd, scaling=sc), indent=1,
+                                                 default=float))
     print(f"wrote {out / (stem + '.md')} and {out / (stem + '.json')}")
 
 if __name__ == '__main__': main()

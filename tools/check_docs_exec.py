@@ -7,7 +7,7 @@ This script runs nbdev's own processor pipeline (`FilterDefaults`) without Quart
 
 Usage: python tools/check_docs_exec.py [nbs/NAME.ipynb ...]   (default: every notebook in nbs/)
 """
-import os, sys, warnings, traceback
+import os, sys, warnings
 from pathlib import Path
 from execnb.nbio import read_nb
 import nbdev.processors as P

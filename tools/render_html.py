@@ -10,7 +10,7 @@ For each page it prints what a reader should find: typeset-math count, tables, f
 Usage: python tools/render_html.py OUT_DIR [NOTEBOOK ...]     (default: every notebook in nbs/)
 """
 from __future__ import annotations
-import os, re, sys, json, html
+import os, re, sys, html
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
