@@ -122,26 +122,12 @@ def as_design(X, # the caller's design: 2-D array, list of rows, or DataFrame
 
 # %% ../nbs/05_design.ipynb #a7c1e210
 class Plan:
-    "A factor's levels that have a column (`kept`), their positions in X (`pos`), both as slices when consecutive."
-    __slots__ = ('L', 'kept', 'pos', 'lv', 'gc', 'rc')
+    "A factor's levels that have a column (`kept`) and their positions in X (`pos`)."
+    __slots__ = ('L', 'kept', 'pos')
     def __init__(self, cols:np.ndarray, # level l's position in X, or -1
-                 lo:int=0, # the first position of the factors' columns (`rc` counts from it)
                 ):
         self.L, self.kept = len(cols), np.flatnonzero(cols >= 0)
         self.pos = cols[self.kept]
-        self.lv, self.gc, self.rc = _span(self.kept), _span(self.pos), _span(self.pos - lo)
-
-def _span(idx:np.ndarray):
-    "A slice for consecutive increasing integers (indexing with it gives a view), else the index array itself."
-    if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
-        return slice(int(idx[0]), int(idx[0]) + len(idx))
-    return idx
-
-def _ix(a, b):
-    "An index for the block (a, b) of a matrix: two slices stay slices, otherwise an open mesh of the indices."
-    if isinstance(a, slice) and isinstance(b, slice): return a, b
-    r = lambda s: np.arange(s.start, s.stop) if isinstance(s, slice) else s
-    return np.ix_(r(a), r(b))
 
 # %% ../nbs/05_design.ipynb #11172326
 class FactorLayout:
@@ -156,7 +142,7 @@ class FactorLayout:
         self.is_factor = np.ones(self.p, bool); self.is_factor[self.dense_cols] = False
         fc = np.flatnonzero(self.is_factor)
         self.span = (int(fc[0]), int(fc[-1]) + 1) if len(fc) else (0, 0)     # the factors' columns lie in this range
-        self.plans = [Plan(cols, self.span[0]) for _, _, cols in self.factors]
+        self.plans = [Plan(cols) for _, _, cols in self.factors]
         self.factor_pos = np.concatenate([pl.pos for pl in self.plans] + [np.zeros(0, np.intp)])
     def __repr__(self):
         fs = ', '.join(f"{nm} ({len(lv)} levels)" for nm, lv, _ in self.factors)
