@@ -17,7 +17,10 @@ Methods (each starts from the same data frame):
 - glum: GeneralizedLinearRegressor(family='poisson', alpha=0, drop_first=True) on the Categorical columns (tabmat),
   the offset log(exposure);
 - scikit-learn: OneHotEncoder(drop='first') to a sparse matrix, then PoissonRegressor(solver='newton-cholesky',
-  alpha=0) on the rate y/exposure with weights exposure (the same maximum).
+  alpha=0) on the rate y/exposure with weights exposure (the same maximum);
+- with standard errors: glm_formula and then `bse` (the last IRLS pass skips X'WX, which is formed by one more pass
+  when first asked for), and glum with store_covariance_matrix=True. Neither glum's fit nor ours computes a
+  covariance unless asked, so the first rows compare the same work, and these two the fit with its standard errors.
 Time: wall time, best of --repeat runs taken in turn; CPU: that run's process time. On one core: glm_formula, glm
 and glum again, in a subprocess pinned to one CPU with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1 (what the second core
 is doing then does not matter). Peak memory: tracemalloc during one more run, relative to the size of the dense
@@ -66,10 +69,16 @@ def fit_glm(df):
     r = pirls.glm(df.ClaimNb, X, exposure=df.Exposure)
     return np.asarray(r.params), r.n_iter
 
-def fit_glum(df):
+def fit_formula_bse(df):
+    import poisson_irls as pirls
+    r = pirls.glm_formula(FORMULA, df, exposure='Exposure')
+    r.bse                                                     # X'WX at the estimate: one more pass, formed on demand
+    return np.asarray(r.params), r.n_iter
+
+def fit_glum(df, covariance=False):
     from glum import GeneralizedLinearRegressor
     m = GeneralizedLinearRegressor(family='poisson', alpha=0, drop_first=True, gradient_tol=1e-7)  # default 1e-4: ~1e-4 off
-    m.fit(df[list(FACTORS)], df.ClaimNb, offset=np.log(df.Exposure.to_numpy()))
+    m.fit(df[list(FACTORS)], df.ClaimNb, offset=np.log(df.Exposure.to_numpy()), store_covariance_matrix=covariance)
     return np.r_[m.intercept_, m.coef_], int(m.n_iter_)
 
 def fit_sklearn(df):
@@ -85,6 +94,8 @@ def fit_sklearn(df):
 
 FITTERS = {'poisson_irls glm_formula': fit_formula, 'poisson_irls glm (Categorical X)': fit_glm,
            'glum (categorical)': fit_glum, 'scikit-learn (one-hot, sparse)': fit_sklearn,
+           'poisson_irls glm_formula, then bse': fit_formula_bse,
+           'glum (categorical), store_covariance_matrix': lambda df: fit_glum(df, covariance=True),
            'poisson_irls glm_formula(dense=True)': lambda df: fit_formula(df, dense=True)}
 OURS = 'poisson_irls glm_formula'
 DENSE = 'poisson_irls glm_formula(dense=True)'
@@ -128,19 +139,21 @@ def breakdown(df, repeat:int=5) -> dict:
         for b in blocks: b.X.dot(beta)
     def crosstabs():
         for b, wi in zip(blocks, w):
-            design._cross_blocks(np.zeros((p, p)), b.X.layout, b.X.index_codes(), wi)
+            design._cross_blocks(np.zeros((p, p)), b.X.layout, b.X.group_codes(), wi)
     def gram():
         for b, wi, ri in zip(blocks, w, r): b.X.add_gram(np.zeros((p, p)), np.zeros(p), wi, ri)
     serial = MemoryRows(src.whole.y, src.whole.X, src.whole.offset, threads=1)    # the parts above are on one thread
     def one_pass(): serial.reduce(glm_pass, beta, fam, None, fit.shift)
+    def light_pass(): serial.reduce(glm_pass, beta, fam, None, fit.shift, 'score')
     def threaded_pass(): src.reduce(glm_pass, beta, fam, None, fit.shift)
     fresh = lambda: MemoryRows(src.whole.y, src.whole.X, src.whole.offset)        # no conditioning decided yet
     best = lambda f: 1e3 * min(timed(f)[0] for _ in range(repeat))
-    t = dict(gathers_ms=best(gathers), crosstabs_ms=best(crosstabs), gram_ms=best(gram), pass_ms=best(one_pass),
+    t = dict(gathers_ms=best(gathers), crosstabs_ms=best(crosstabs), gram_ms=best(gram), pass_ms=best(one_pass), light_pass_ms=best(light_pass),
              pass_threads_ms=best(threaded_pass), irls_ms=best(lambda: irls(fresh(), fam)),
              threads=default_threads(p, min(GROUPS, len(blocks))))
-    K = len(X.columns) - 1
-    t.update(blocks=len(blocks), rows_per_block=src.rows_per_block, pairs=K * (K - 1) // 2, n_iter=fit.n_iter,
+    K, ng = len(X.columns) - 1, len(blocks[0].X.layout.groups)
+    t.update(blocks=len(blocks), rows_per_block=src.rows_per_block, pairs=K * (K - 1) // 2, groups=ng,
+             group_pairs=ng * (ng - 1) // 2, n_iter=fit.n_iter,
              sampled_first_step=src.n >= SAMPLE_FROM, scipy_tables=bool(design.SCIPY_TABLES))
     return t
 
@@ -273,8 +286,10 @@ def main(argv=None):
           f"/ glm's {oc['glum (categorical)']['time'] / oc['poisson_irls glm (Categorical X)']['time']:.2f}.\n\n"
           f"**One IRLS pass at n = {n:,}** ({bd['blocks']} blocks of {bd['rows_per_block']:,} rows, {bd['pairs']} pairs of factors; "
           f"the fit takes {bd['n_iter']} iterations{', the first on a sample' if bd['sampled_first_step'] else ''}): X·β by gathers {bd['gathers_ms']:.1f} ms, "
-          f"the {bd['pairs']} weighted cross-tabulations {bd['crosstabs_ms']:.1f} ms, all of X'WX and X'Wr {bd['gram_ms']:.1f} ms, "
-          f"the whole pass (means, deviance, weights, X'WX, X'Wr) {bd['pass_ms']:.1f} ms, all on one thread; the pass on "
+          f"the {bd['group_pairs']} weighted cross-tabulations of the {bd['groups']} groups of factors' pairs, with the {bd['pairs']} factor "
+          f"pairs' tables read off them, {bd['crosstabs_ms']:.1f} ms, all of X'WX and X'Wr {bd['gram_ms']:.1f} ms, "
+          f"the whole pass (means, deviance, weights, X'WX, X'Wr) {bd['pass_ms']:.1f} ms, the last pass of a fit (no X'WX) "
+          f"{bd['light_pass_ms']:.1f} ms, all on one thread; the pass on "
           f"{bd['threads']} threads (the row source's default) {bd['pass_threads_ms']:.1f} ms, and the solver's whole fit "
           f"(irls on the prepared rows) {bd['irls_ms']:.0f} ms.\n\n"
           "**Scaling in n** (best of {} runs):\n\n".format(a.scaling_repeat) + scaling_table(sc))

@@ -11,9 +11,9 @@ from .linalg import add_gram
 from .validation import Tally, check_frame, check_matrix_shape, check_dtype
 
 # %% auto #0
-__all__ = ['DOT_ROWS', 'FEW_DENSE', 'FACTOR_BLOCK_ROWS', 'SCIPY_TABLES', 'Extremes', 'shifted_dot', 'DenseDesign', 'as_design',
-           'Plan', 'FactorLayout', 'FactorDesign', 'constant_columns', 'crosstab', 'PairTables', 'layout_of_frame',
-           'frame_layout', 'factor_design']
+__all__ = ['DOT_ROWS', 'GROUP_LEVELS', 'FEW_DENSE', 'FACTOR_BLOCK_ROWS', 'SCIPY_TABLES', 'Extremes', 'shifted_dot', 'DenseDesign',
+           'as_design', 'Plan', 'factor_groups', 'Group', 'FactorLayout', 'FactorDesign', 'constant_columns',
+           'crosstab', 'PairTables', 'level_sums', 'layout_of_frame', 'frame_layout', 'factor_design']
 
 # %% ../nbs/05_design.ipynb #b9bdc9e2
 class Extremes:
@@ -108,10 +108,11 @@ def _dense_values(X) -> np.ndarray:
     check_matrix_shape(a.shape)
     return np.ascontiguousarray(a, dtype=float)
 
-def as_design(X, # the caller's design: 2-D array, list of rows, or DataFrame
+def as_design(X, # the caller's design: 2-D array, list of rows, DataFrame, or a design (DenseDesign, FactorDesign)
               name:str='X', # the argument's name
              ):
-    "A design for X: dense, or factor-coded when a DataFrame has Categorical columns."
+    "A design for X: dense, or factor-coded when a DataFrame has Categorical columns; a design as it is."
+    if getattr(X, 'kind', None) in ('dense', 'factor'): return X          # a design already
     if isinstance(X, pd.Series): X = X.to_frame()
     if isinstance(X, pd.DataFrame):
         names = check_frame(X, name)
@@ -130,6 +131,42 @@ class Plan:
         self.pos = cols[self.kept]
 
 # %% ../nbs/05_design.ipynb #11172326
+GROUP_LEVELS = 256   # factors are coded jointly, smallest first, in groups of at most this many combinations of levels
+
+def factor_groups(L:list, # each factor's number of levels
+                 ) -> list:
+    "Factors merged two at a time, smallest first, while a group has at most GROUP_LEVELS combinations of levels."
+    groups = [(k,) for k in range(len(L))]
+    size = lambda g: int(np.prod([L[k] for k in g]))
+    while len(groups) > 1:
+        groups.sort(key=lambda g: (size(g), g))
+        if size(groups[0]) * size(groups[1]) > GROUP_LEVELS: break
+        groups = [tuple(sorted(groups[0] + groups[1]))] + groups[2:]
+    return sorted(groups)
+
+class Group:
+    "Factors coded jointly: their indices, numbers of levels (the joint table's shape), size, and margin matrix."
+    __slots__ = ('factors', 'dims', 'L', 'M', 'offs')
+    def __init__(self, factors:tuple, # the factors' indices, increasing
+                 L:list, # every factor's number of levels
+                ):
+        self.factors, self.dims = tuple(factors), tuple(L[k] for k in factors)
+        self.L = int(np.prod(self.dims))
+        self.offs = np.cumsum((0,) + self.dims[:-1]).astype(int)           # each member's first column in M
+        lv = np.indices(self.dims).reshape(len(self.dims), -1)               # each combination's member levels
+        self.M = np.zeros((self.L, sum(self.dims)))                          # M[c, offs_i + l] = [member i at l]
+        for i in range(len(self.dims)): self.M[np.arange(self.L), self.offs[i] + lv[i]] = 1.0
+    def code(self, C:list) -> np.ndarray:
+        "The joint code of each row, row-major over `dims` (intp), from all factors' codes `C`."
+        j = C[self.factors[0]].astype(np.intp)
+        for k, d in zip(self.factors[1:], self.dims[1:]): j *= d; j += C[k]
+        return j
+    def margins(self, S:np.ndarray) -> list:
+        "Each factor's sums from the group's joint sums S (first axis: the joint code)."
+        if len(self.factors) == 1: return [S]
+        T, n = S.reshape(self.dims + S.shape[1:]), len(self.dims)
+        return [T.sum(axis=tuple(a for a in range(n) if a != i)) for i in range(n)]
+
 class FactorLayout:
     "Where each column of a factor design comes from: dense columns, and each factor's levels that have a column."
     def __init__(self, names:list, # the names of all p columns, in order
@@ -144,6 +181,8 @@ class FactorLayout:
         self.span = (int(fc[0]), int(fc[-1]) + 1) if len(fc) else (0, 0)     # the factors' columns lie in this range
         self.plans = [Plan(cols) for _, _, cols in self.factors]
         self.factor_pos = np.concatenate([pl.pos for pl in self.plans] + [np.zeros(0, np.intp)])
+        L = [pl.L for pl in self.plans]
+        self.groups = [Group(g, L) for g in factor_groups(L)]
     def __repr__(self):
         fs = ', '.join(f"{nm} ({len(lv)} levels)" for nm, lv, _ in self.factors)
         return f"FactorLayout({self.p} columns: {len(self.dense_cols)} dense; factors {fs})"
@@ -162,7 +201,7 @@ class FactorDesign:
                 ):
         self.dense, self.codes, self.layout = dense, codes, layout
         self.names = layout.names
-        self._const, self._intp = None, None     # constant dense columns and intp codes (both on first use)
+        self._const, self._joint = None, None     # constant dense columns and the groups' codes (both on first use)
     @property
     def shape(self) -> tuple: return (len(self.dense), self.layout.p)
     def rows(self, a:int, b:int) -> 'FactorDesign':
@@ -170,9 +209,12 @@ class FactorDesign:
     def take(self, idx:np.ndarray) -> 'FactorDesign':
         return FactorDesign(np.ascontiguousarray(self.dense[idx]), [c[idx] for c in self.codes], self.layout)
     def index_codes(self) -> list:
-        "The codes as intp, the type numpy indexes and counts with (converted on first use, then kept)."
-        if self._intp is None: self._intp = [c.astype(np.intp) for c in self.codes]
-        return self._intp
+        "Each factor's codes as intp, the type numpy indexes and counts with (converted on each call)."
+        return [c.astype(np.intp) for c in self.codes]
+    def group_codes(self) -> list:
+        "Each group's joint codes, intp (formed on first use, then kept: the passes use these)."
+        if self._joint is None: self._joint = [g.code(self.codes) for g in self.layout.groups]
+        return self._joint
     def constants(self) -> np.ndarray:
         "The value of each dense column that is constant on these rows (NaN for the others)."
         if self._const is None: self._const = constant_columns(self.dense)
@@ -186,11 +228,11 @@ class FactorDesign:
         eta = _gathered(self, self.dense, beta, shift[dc] if shift[dc].any() else None)
         return eta - rest @ beta
     def tdot(self, v:np.ndarray, shift:np.ndarray|None=None) -> np.ndarray:
-        "(X - shift)' v = X'v - shift sum(v): the dense block's product and one bincount per factor."
+        "(X - shift)' v = X'v - shift sum(v): the dense block's product and the factors' level sums (`level_sums`)."
         out = np.zeros(self.layout.p)
         out[self.layout.dense_cols] = v @ self.dense
-        for pl, c in zip(self.layout.plans, self.index_codes()):
-            out[pl.pos] = np.bincount(c, v, minlength=pl.L)[pl.kept]
+        for pl, s in zip(self.layout.plans, level_sums(self.group_codes(), self.layout, v)):
+            out[pl.pos] = s[pl.kept]
         return out if shift is None else out - shift * v.sum()
 
 def constant_columns(D:np.ndarray, # a block of rows, n x q
@@ -201,12 +243,16 @@ def constant_columns(D:np.ndarray, # a block of rows, n x q
 
 def _gathered(self:FactorDesign, D:np.ndarray, beta:np.ndarray, dense_shift=None) -> np.ndarray:
     "(D - dense_shift) beta_dense plus, for each factor, its level's coefficient (0 for a level without a column)."
-    bd = beta[self.layout.dense_cols]
+    lay = self.layout
+    bd = beta[lay.dense_cols]
     if dense_shift is not None: eta = shifted_dot(D, bd, dense_shift)
     else: eta = np.einsum('ij,j->i', D, bd) if len(bd) <= FEW_DENSE else D @ bd
-    for pl, c in zip(self.layout.plans, self.index_codes()):
-        ext = np.zeros(pl.L); ext[pl.kept] = beta[pl.pos]
-        eta += np.take(ext, c, mode='clip')                   # codes are in 0..L-1: no bounds to check
+    ext = [np.zeros(pl.L) for pl in lay.plans]
+    for e, pl in zip(ext, lay.plans): e[pl.kept] = beta[pl.pos]
+    for g, j in zip(lay.groups, self.group_codes()):
+        t = ext[g.factors[0]]
+        for k in g.factors[1:]: t = np.add.outer(t, ext[k])      # the group's combinations, row-major like its codes
+        eta += np.take(t.ravel(), j, mode='clip')                # codes are in 0..L-1: no bounds to check
     return eta
 
 # %% ../nbs/05_design.ipynb #1f3e5a39
@@ -255,6 +301,7 @@ class PairTables:
                 if self.margin[l] is None: self.margin[l] = (o, pk.L, pl.L, 0)
                 o += pk.L * pl.L
         self.size, self.m = o, m
+        self.slot = dict(zip(self.pairs, self.offsets))
         cat = lambda v: np.concatenate(v) if v else np.zeros(0, np.intp)
         self.src, self.dst, self.dst_t = cat(src), cat(dst), cat(dst_t)
         at = lambda d: (lo + d // m) * lay.p + lo + d % m                   # the same cells, flat in the p x p G
@@ -265,15 +312,34 @@ def _pair_tables(lay:FactorLayout) -> PairTables:
     if getattr(lay, '_pair_tables', None) is None: lay._pair_tables = PairTables(lay)
     return lay._pair_tables
 
-def _cross_blocks(G:np.ndarray, lay:FactorLayout, C:list, w:np.ndarray) -> list:
-    "G's factor-by-factor blocks, one weighted cross-tabulation per pair; returns each factor's weighted level counts."
-    pt, plans, (lo, hi) = _pair_tables(lay), lay.plans, lay.span
+def _unpack(P:np.ndarray, ga:Group, gb:Group, pt:PairTables, buf:np.ndarray):
+    "Write into `buf` the table of each pair of a member of ga and a member of gb (i < j within a group), from P."
+    for i, (k, da) in enumerate(zip(ga.factors, ga.dims)):
+        for j, (l, db) in enumerate(zip(gb.factors, gb.dims)):
+            if ga is gb and j <= i: continue
+            t = P[ga.offs[i]:ga.offs[i] + da, gb.offs[j]:gb.offs[j] + db]
+            o = pt.slot[(k, l) if k < l else (l, k)]
+            if k < l: buf[o:o + da * db].reshape(da, db)[:] = t
+            else: buf[o:o + da * db].reshape(db, da)[:] = t.T
+
+def _cross_blocks(G:np.ndarray, lay:FactorLayout, J:list, w:np.ndarray) -> list:
+    "G's factor-by-factor blocks from one weighted cross-tabulation per pair of groups; returns the level counts."
+    pt, plans, (lo, hi), gs = _pair_tables(lay), lay.plans, lay.span, lay.groups
     buf = np.zeros(pt.size)
-    for (k, l), o in zip(pt.pairs, pt.offsets):
-        crosstab(C[k], C[l], w, plans[k].L, plans[l].L, buf[o:o + plans[k].L * plans[l].L])
-    counts = [np.bincount(c, w, minlength=pk.L) if mg is None                 # a single factor
+    for a, ga in enumerate(gs):
+        if len(ga.factors) > 1:                                              # pairs within a group: M' diag(n) M
+            _unpack(ga.M.T @ (np.bincount(J[a], w, minlength=ga.L)[:, None] * ga.M), ga, ga, pt, buf)
+        for b in range(a + 1, len(gs)):
+            gb = gs[b]
+            if len(ga.factors) == len(gb.factors) == 1:                      # two factors alone: into the buffer
+                o = pt.slot[(ga.factors[0], gb.factors[0])]
+                crosstab(J[a], J[b], w, ga.L, gb.L, buf[o:o + ga.L * gb.L]); continue
+            T = crosstab(J[a], J[b], w, ga.L, gb.L)                           # members' tables: M_a' T M_b
+            if len(ga.factors) > 1: T = ga.M.T @ T
+            _unpack(T @ gb.M if len(gb.factors) > 1 else T, ga, gb, pt, buf)
+    counts = [np.bincount(J[0], w, minlength=pk.L) if mg is None              # a single factor
               else buf[mg[0]:mg[0] + mg[1] * mg[2]].reshape(mg[1], mg[2]).sum(axis=mg[3])   # margins: level counts
-              for pk, c, mg in zip(plans, C, pt.margin)]
+              for pk, mg in zip(plans, pt.margin)]
     cells = buf[pt.src]                                                      # the blocks off the diagonal
     if G.flags.c_contiguous:                                                 # added into G's cells directly
         Gf = G.reshape(-1); Gf[pt.g_dst] += cells; Gf[pt.g_dst_t] += cells
@@ -283,21 +349,41 @@ def _cross_blocks(G:np.ndarray, lay:FactorLayout, C:list, w:np.ndarray) -> list:
     for pk, n_k in zip(plans, counts): G[pk.pos, pk.pos] += n_k[pk.kept]     # the diagonal blocks
     return counts
 
-def _level_sums(c:np.ndarray, v:np.ndarray, L:int, z:np.ndarray) -> np.ndarray:
-    "sum_i v_i [c_i = l] for each level l (z: zeros of c's type, the single column of a one-column table)."
-    return crosstab(c, z, v, L, 1)[:, 0] if SCIPY_TABLES else np.bincount(c, v, minlength=L)
+def _sum_pairs(groups:list) -> list:
+    "The groups in pairs, largest with smallest, so that one small table gives two groups' sums (a lone one last)."
+    order = sorted(range(len(groups)), key=lambda k: groups[k].L)
+    out = []
+    while len(order) > 1: out.append((order.pop(), order.pop(0)))
+    return out + [(order[0], None)] if order else out
 
-def _dense_by_factor(D:np.ndarray, const:np.ndarray, C:list, lay:FactorLayout, w:np.ndarray, counts:list,
-                     z:np.ndarray) -> np.ndarray:
+def level_sums(J:list, # each group's joint codes (`FactorDesign.group_codes`)
+               lay:FactorLayout, # the layout and its groups
+               v:np.ndarray, # one value per row
+              ) -> list:
+    "sum_i v_i [c_ki = l] for every factor k and level l: groups' sums two to a table, then each member's margin."
+    gs, S = lay.groups, [None] * len(J)
+    for a, b in _sum_pairs(gs):
+        if b is None: S[a] = np.bincount(J[a], v, minlength=gs[a].L); continue
+        T = crosstab(J[a], J[b], v, gs[a].L, gs[b].L)
+        S[a], S[b] = T.sum(axis=1), T.sum(axis=0)
+    out = [None] * len(lay.plans)
+    for g, s in zip(gs, S):
+        for k, m in zip(g.factors, g.margins(s)): out[k] = m
+    return out
+
+def _dense_by_factor(D:np.ndarray, const:np.ndarray, J:list, lay:FactorLayout, w:np.ndarray, counts:list
+                    ) -> np.ndarray:
     "The blocks F_k' W D of all factors, stacked (rows: lay.factor_pos): counts times a constant, else level sums."
     var, plans = np.flatnonzero(np.isnan(const)), lay.plans
     S = np.concatenate([n_k[pk.kept] for pk, n_k in zip(plans, counts)])[:, None] * np.nan_to_num(const)
     if len(var) > FEW_DENSE:
-        Dv = DenseDesign(D[:, var])
-        S[:, var] = np.concatenate([Dv.grouped_tdot(w, ck, pk.L)[pk.kept] for pk, ck in zip(plans, C)])
+        Dv, per = DenseDesign(D[:, var]), [None] * len(plans)
+        for g, j in zip(lay.groups, J):                                     # a group's sums, then its members'
+            for k, m in zip(g.factors, g.margins(Dv.grouped_tdot(w, j, g.L))): per[k] = m
+        S[:, var] = np.concatenate([m[pk.kept] for pk, m in zip(plans, per)])
     for j in (var if len(var) <= FEW_DENSE else []):
         wx = w * D[:, j]
-        S[:, j] = np.concatenate([_level_sums(ck, wx, pk.L, z)[pk.kept] for pk, ck in zip(plans, C)])
+        S[:, j] = np.concatenate([s[pk.kept] for pk, s in zip(plans, level_sums(J, lay, wx))])
     return S
 
 # %% ../nbs/05_design.ipynb #5d0e4b1c
@@ -305,13 +391,13 @@ def _factor_gram(self:FactorDesign, G:np.ndarray, b:np.ndarray|None, w:np.ndarra
                  shift:np.ndarray|None=None):
     "G += (X - shift)' W (X - shift) and, with r, b += (X - shift)' W r, by structure."
     lay, dc = self.layout, self.layout.dense_cols
-    C, plans, w = self.index_codes(), lay.plans, np.ascontiguousarray(w, dtype=float)
+    J, plans, w = self.group_codes(), lay.plans, np.ascontiguousarray(w, dtype=float)
     sd = None if shift is None or not shift[dc].any() else shift[dc]
     D, const = (self.dense, self.constants()) if sd is None else (self.dense - sd, self.constants() - sd)
-    counts, z = _cross_blocks(G, lay, C, w), np.zeros(len(w), np.intp)
+    counts = _cross_blocks(G, lay, J, w)
     wr = None if r is None else w * r
     if b is not None:
-        for pk, ck in zip(plans, C): b[pk.pos] += _level_sums(ck, wr, pk.L, z)[pk.kept]
+        for pk, s in zip(plans, level_sums(J, lay, wr)): b[pk.pos] += s[pk.kept]
     if len(dc):
         Dw = D * w[:, None] if len(dc) <= FEW_DENSE else None
         if Dw is not None:                                                  # a few columns: one product
@@ -322,7 +408,7 @@ def _factor_gram(self:FactorDesign, G:np.ndarray, b:np.ndarray|None, w:np.ndarra
             add_gram(Gd, bd, D, sw, None if r is None else sw * r)
             G[np.ix_(dc, dc)] += Gd
             if b is not None: b[dc] += bd
-        S, fp = _dense_by_factor(D, const, C, lay, w, counts, z), lay.factor_pos
+        S, fp = _dense_by_factor(D, const, J, lay, w, counts), lay.factor_pos
         G[np.ix_(fp, dc)] += S; G[np.ix_(dc, fp)] += S.T
     sf = None if shift is None else np.where(lay.is_factor, shift, 0.0)
     if sf is not None and sf.any():                                         # the indicators less their shift

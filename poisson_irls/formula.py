@@ -11,7 +11,7 @@ import formulaic
 from .families import Family, Poisson
 from .validation import as_vector, check_choice, check_response, check_family, Tally, MISSING
 from .validation import first_difference, index_difference
-from .design import frame_layout
+from .design import frame_layout, FactorDesign, FactorLayout
 from .glm import glm
 from .negbin import glm_nb
 
@@ -151,15 +151,22 @@ def _level_codes(raw, levels:list) -> np.ndarray:
     if len(m) == len(levels) and np.array_equal(m, np.arange(len(m))): return codes     # the column's own order
     return np.take(np.append(m, -1), codes.astype(np.intp))
 
-def _categorical(lc:np.ndarray, info:dict) -> pd.Categorical:
-    "The factor as a Categorical: first the level without a column (the reference), then the others in column order."
-    where, levels = info['where'], info['levels']
-    order = np.r_[np.flatnonzero(where < 0), np.flatnonzero(where >= 0)[np.argsort(where[where >= 0])]].astype(np.intp)
+def _level_order(info:dict) -> np.ndarray:
+    "The factor's levels in design order: first the level without a column (the reference), then the others in column order."
+    where = info['where']
+    return np.r_[np.flatnonzero(where < 0), np.flatnonzero(where >= 0)[np.argsort(where[where >= 0])]].astype(np.intp)
+
+def _ordered_codes(lc:np.ndarray, order:np.ndarray) -> np.ndarray:
+    "The codes of `lc`'s levels renumbered in `order`, in the smallest integer type that holds them."
     perm = np.empty(len(order), np.intp); perm[order] = np.arange(len(order))
     small = np.int8 if len(order) < 127 else np.int16 if len(order) < 32767 else np.int32
     same = np.array_equal(order, np.arange(len(order)))
-    c = lc.astype(small, copy=False) if same else np.take(perm.astype(small), lc.astype(np.intp, copy=False))
-    return pd.Categorical.from_codes(c, categories=[levels[i] for i in order])
+    return lc.astype(small, copy=False) if same else np.take(perm.astype(small), lc.astype(np.intp, copy=False))
+
+def _categorical(lc:np.ndarray, info:dict) -> pd.Categorical:
+    "The factor as a Categorical, its levels in design order."
+    order = _level_order(info)
+    return pd.Categorical.from_codes(_ordered_codes(lc, order), categories=[info['levels'][i] for i in order])
 
 # %% ../nbs/16_formula.ipynb #1e7b5a3c
 def _materializer(fl, data:pd.DataFrame):
@@ -191,7 +198,7 @@ def _response(lhs:pd.DataFrame, formula:str, n:int, keep:np.ndarray):
 
 # %% ../nbs/16_formula.ipynb #8b2d6e0f
 def _fill_parts(parts:dict, sp, coding:dict, raw:dict, data:pd.DataFrame, kept:np.ndarray, mm):
-    "The design's columns, term by term: formulaic's dense columns, or one Categorical per plain factor (step 4)."
+    "The design's columns, term by term: formulaic's dense columns, or (codes, coding) per plain factor (step 4)."
     for i, st in enumerate(sp.rhs.structure):
         if i not in coding:
             parts.update({name: mm.rhs[name] for name in st.columns}); continue
@@ -201,10 +208,35 @@ def _fill_parts(parts:dict, sp, coding:dict, raw:dict, data:pd.DataFrame, kept:n
         if (lc < 0).any(): raise DensePath                               # a value outside the factor's levels
         if not isinstance(data[c['column']].dtype, pd.CategoricalDtype) and not _calls_C(c['expr'], levels=True):
             if (np.bincount(lc, minlength=len(c['levels'])) == 0).any(): raise DensePath  # a level only in dropped rows
-        parts[c['expr']] = pd.Series(_categorical(lc, c), index=mm.rhs.index)
+        parts[c['expr']] = (lc, c)
 
-def _codes_and_rest(fl, sp, raw:dict, data:pd.DataFrame):
-    "Steps 2 to 4 of the factor path: (the design DataFrame, formulaic's matrices of the rest, the kept rows)."
+def _frame(parts:dict, index:pd.Index, names:list) -> pd.DataFrame:
+    "The parts as a DataFrame: dense columns, and one Categorical column per plain factor (its layout checked)."
+    X = pd.DataFrame({k: pd.Series(_categorical(*v), index=index) if isinstance(v, tuple) else v
+                      for k, v in parts.items()}, index=index)
+    if frame_layout(X).names != names: raise DensePath
+    return X
+
+def _design(parts:dict, names:list) -> FactorDesign:
+    "The parts as a FactorDesign: codes beside the dense block, the columns where formulaic names them (checked)."
+    dense, dense_cols, codes, factors, at = [], [], [], [], 0
+    for k, v in parts.items():
+        if not isinstance(v, tuple):
+            dense.append(v.to_numpy(dtype=float)); dense_cols.append(at); at += 1; continue
+        lc, c = v
+        order = _level_order(c)
+        w, levels = c['where'][order], [str(c['levels'][i]) for i in order]
+        cols = np.where(w >= 0, at + w, -1)
+        full = bool((w >= 0).all())
+        if [names[j] for j in cols[cols >= 0]] != [f"{k}[{lv}]" if full else f"{k}[T.{lv}]"
+                                                   for lv, j in zip(levels, cols) if j >= 0]: raise DensePath
+        codes.append(_ordered_codes(lc, order)); factors.append((k, levels, cols)); at += int((w >= 0).sum())
+    if at != len(names): raise DensePath
+    D = np.column_stack(dense) if dense else np.zeros((len(codes[0]), 0))
+    return FactorDesign(np.ascontiguousarray(D), codes, FactorLayout(names, dense_cols, factors))
+
+def _codes_and_rest(fl, sp, raw:dict, data:pd.DataFrame, design:bool=False):
+    "Steps 2 to 4 of the factor path: (the design DataFrame or FactorDesign, formulaic's matrices of the rest, kept rows)."
     n, cols = len(data), set(data.columns)
     coding = {i: c for i, st in enumerate(sp.rhs.structure) if (c := _factor_coding(st, sp.rhs.encoder_state, cols))}
     if not coding: raise DensePath                                                            # 2. the coding
@@ -222,11 +254,10 @@ def _codes_and_rest(fl, sp, raw:dict, data:pd.DataFrame):
     keep = np.ones(n, bool); keep[list(drop)] = False
     parts = {}
     _fill_parts(parts, sp, coding, raw, data, np.flatnonzero(keep), mm)                       # 4. the codes
-    X = pd.DataFrame(parts, index=mm.rhs.index)
-    if frame_layout(X).names != list(sp.rhs.column_names): raise DensePath
-    return X, mm, keep
+    names = list(sp.rhs.column_names)
+    return (_design(parts, names) if design else _frame(parts, mm.rhs.index, names)), mm, keep
 
-def _factor_arrays(fl, formula:str, data:pd.DataFrame):
+def _factor_arrays(fl, formula:str, data:pd.DataFrame, design:bool=False):
     "formula_arrays with each plain factor as one Categorical column (DensePath when formulaic's coding needs more)."
     n = len(data)
     try:
@@ -240,7 +271,7 @@ def _factor_arrays(fl, formula:str, data:pd.DataFrame):
     except Exception: raise DensePath from None
     _one_column(list(small.model_spec.lhs.column_names), formula)
     sp = small.model_spec
-    try: X, mm, keep = _codes_and_rest(fl, sp, raw, data)                                     # steps 2 to 4
+    try: X, mm, keep = _codes_and_rest(fl, sp, raw, data, design)                             # steps 2 to 4
     except Exception: raise DensePath from None
     y, yname = _response(mm.lhs, formula, n, keep)
     spec = type(sp)(lhs=mm.model_spec.lhs, rhs=sp.rhs.update(output='pandas', na_action='drop',
@@ -262,6 +293,7 @@ def _dense_arrays(fl, formula:str, data:pd.DataFrame):
 def formula_arrays(formula:str, # e.g. "Claims ~ C(District) + Age"; `- 1` removes the intercept
                    data:pd.DataFrame, # the data frame (or a dict of columns)
                    dense:bool=False, # materialise every term densely (formulaic's model matrix), as before factors
+                   design:bool=False, # where the factor path applies, a FactorDesign instead of the DataFrame
                   ):
     "(response with NaN in dropped rows, design DataFrame of kept rows, kept-row mask, response name, model spec)."
     fl = formulaic
@@ -279,7 +311,7 @@ def formula_arrays(formula:str, # e.g. "Claims ~ C(District) + Age"; `- 1` remov
                          "unique")
     if not data.index.equals(pd.RangeIndex(len(data))): data = data.reset_index(drop=True)
     if not dense:
-        try: return _factor_arrays(fl, formula, data)
+        try: return _factor_arrays(fl, formula, data, design)
         except DensePath: pass
     return _dense_arrays(fl, formula, data)
 
@@ -314,13 +346,24 @@ def _cluster_keys(clusters, data:pd.DataFrame, index:pd.Index) -> np.ndarray|Non
     if len(a) != len(data): raise ValueError(f"clusters has length {len(a)} but data has {len(data)} rows")
     return a
 
-def _check_finite(X:pd.DataFrame):
+def _dense_terms(X) -> list:
+    "(name, values) of each dense column of the formula's design (a DataFrame or a FactorDesign)."
+    if isinstance(X, FactorDesign): return [(X.names[j], X.dense[:, i]) for i, j in enumerate(X.layout.dense_cols)]
+    return [(c, X[c].to_numpy(dtype=float)) for c, dt in X.dtypes.items() if not isinstance(dt, pd.CategoricalDtype)]
+
+def _factor_terms(X) -> list:
+    "The names of the terms the formula's design keeps as factor codes."
+    if isinstance(X, FactorDesign): return [nm for nm, _, _ in X.layout.factors]
+    return [str(c) for c, dt in X.dtypes.items() if isinstance(dt, pd.CategoricalDtype)]
+
+def _check_finite(X, # the formula's design: a DataFrame or a FactorDesign
+                  rows:np.ndarray, # the row of `data` of each of its rows
+                 ):
     "A ValueError naming the first dense term with an infinite entry, and its row in the caller's data."
-    for c, dt in X.dtypes.items():
-        if isinstance(dt, pd.CategoricalDtype): continue
-        bad = Tally.of(~np.isfinite(X[c].to_numpy(dtype=float)))
+    for c, v in _dense_terms(X):
+        bad = Tally.of(~np.isfinite(v))
         if bad: raise ValueError(f"the formula's term {c!r} is not finite in {bad.count} row{'s' * (bad.count != 1)} "
-                                 f"(first at row {X.index[bad.row]} of data)")
+                                 f"(first at row {rows[bad.row]} of data)")
 
 # %% ../nbs/16_formula.ipynb #af822c09
 def glm_formula(formula:str, # "response ~ terms", e.g. "Claims ~ C(District) + C(Group) + C(Age)"
@@ -350,10 +393,11 @@ def glm_formula(formula:str, # "response ~ terms", e.g. "Claims ~ C(District) + 
     ex, off, fw = (data_column(v, a, data, index) for v, a in ((exposure, 'exposure'), (offset, 'offset'),
                                                                 (freq_weights, 'freq_weights')))
     clusters = _cluster_keys(glm_kwargs.pop('clusters', None), data, index)
-    y, X, keep, yname, spec = formula_arrays(formula, data, dense)
+    y, X, keep, yname, spec = formula_arrays(formula, data, dense, design=True)   # factor codes go to glm as they are
     fam = Poisson() if isinstance(family, str) or family is None else check_family(family)
     check_response(y, f"response {yname!r}", fam)
     keep_formula = keep.copy()
+    rows = X.index.to_numpy() if isinstance(X, pd.DataFrame) else np.flatnonzero(keep)     # X's rows in data
     for v in (ex, off, fw):
         if v is not None: keep &= ~np.isnan(v)
     if not keep.all():
@@ -365,14 +409,15 @@ def glm_formula(formula:str, # "response ~ terms", e.g. "Claims ~ C(District) + 
                      if arr is not None and np.isnan(arr).any()]
             raise _missing_error(keep, cols)
         if not keep.any(): raise ValueError("no rows left after dropping rows with missing values (missing='drop')")
-        X = X[keep[X.index.to_numpy()]]
-    _check_finite(X)
+        sel = keep[rows]
+        X, rows = (X[sel] if isinstance(X, pd.DataFrame) else X.take(np.flatnonzero(sel))), rows[sel]
+    _check_finite(X, rows)
     sub = lambda v: None if v is None else v[keep]
     if clusters is not None: glm_kwargs['clusters'] = clusters[keep]
     res = _fit(y[keep], X, family, sub(off), sub(ex), sub(fw), dict(glm_kwargs))
     res.n_dropped = int((~keep).sum())
     res.formula, res.model_spec = formula, spec
-    res.prepare_new = FormulaRows(res, [str(c) for c, dt in X.dtypes.items() if isinstance(dt, pd.CategoricalDtype)])
+    res.prepare_new = FormulaRows(res, _factor_terms(X))
     return res
 
 # %% ../nbs/16_formula.ipynb #d2f8c6a1

@@ -38,7 +38,7 @@ def cluster_codes(clusters, # the cluster keys, or None
 
 # %% ../nbs/11_glm.ipynb #994ddc69
 def glm(y, # response counts: 1-D array, list, Series, or dask array/Series
-        X, # design: 2-D array or DataFrame (Categorical columns: factor codes), or dask; no intercept is added
+        X, # design: 2-D array, DataFrame (Categoricals: factor codes), a design object, or dask; no intercept added
         family:Family|None=None, # the family, Poisson() when omitted
         *,
         offset=None, # known offset added to the linear predictor

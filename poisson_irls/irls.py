@@ -13,12 +13,12 @@ from .linalg import Cholesky, aliased_columns, RANK_TOL
 from .design import Extremes
 
 # %% auto #0
-__all__ = ['CENTRE_ABOVE', 'CONSTANT_BELOW', 'NOISE_ETA', 'START_ROWS', 'SAMPLE_FROM', 'TABLE_BELOW', 'EPS', 'TOL_FLOOR',
-           'STEP_FACTOR', 'NOISE_FACTOR', 'GUARD', 'HALVING_SLACK', 'MAX_HALVINGS', 'MAX_EXTRA', 'BOUNDARY_REL',
-           'SQRT_TINY', 'WEIGHTED_RANK_TOL', 'STILL_MOVING', 'Conditioning', 'column_range', 'conditioning',
-           'to_original', 'to_centred', 'linear_predictor', 'glm_pass', 'IRLSFit', 'response_sums', 'rule_met',
-           'plain_gram', 'tiny_means', 'column_extremes', 'explain_singular', 'rate_sums', 'constant_fit', 'irls',
-           'warn_separation']
+__all__ = ['CENTRE_ABOVE', 'CONSTANT_BELOW', 'NOISE_ETA', 'START_ROWS', 'SAMPLE_FROM', 'SAMPLE_SD', 'SAMPLE_SHARE', 'TABLE_BELOW',
+           'EPS', 'TOL_FLOOR', 'STEP_FACTOR', 'NOISE_FACTOR', 'GUARD', 'HALVING_SLACK', 'MAX_HALVINGS', 'MAX_EXTRA',
+           'BOUNDARY_REL', 'SQRT_TINY', 'WEIGHTED_RANK_TOL', 'LAST_GAIN', 'STILL_MOVING', 'Conditioning',
+           'column_range', 'conditioning', 'to_original', 'to_centred', 'linear_predictor', 'glm_pass', 'IRLSFit',
+           'response_sums', 'rule_met', 'plain_gram', 'tiny_means', 'column_extremes', 'explain_singular', 'rate_sums',
+           'constant_fit', 'sample_rows', 'irls', 'warn_separation']
 
 # %% ../nbs/09_irls.ipynb #07d178a2
 CENTRE_ABOVE = 3.0   # centre a covariate whose |mean| exceeds this many standard deviations (with an intercept)
@@ -82,7 +82,7 @@ def glm_pass(block, # a block of rows
              family:Family, # the family and its link
              view=None, # callable block -> block to fit instead (None: the block itself)
              shift:np.ndarray|None=None, # column shifts of the centred coordinates (None: none)
-             gram:bool=True, # also accumulate X'WX, X'Wr and Pearson's statistic?
+             gram:bool|str=True, # True: also X'WX, X'Wr and Pearson's X2; 'score': X'Wr and X2 only; False: neither
              ybar:float=0.0, # the weighted mean of y, for the starting mean (beta None)
             ) -> dict|None:
     "Deviance, mean range and (optionally) X'WX, X'W r, Pearson's X2 of one block; None when a mean is invalid."
@@ -114,6 +114,10 @@ def glm_pass(block, # a block of rows
         else:                                                     # start: the working response z, and X'w
             r += eta - (0.0 if b.offset is None else b.offset)
             out['colsum'], out['wsum'] = X.tdot(w, shift), float(w.sum())
+        if gram == 'score':                                       # X'W r alone: O(np), not X'WX's O(np^2)
+            u = X.tdot(w * r, shift)
+            out.update(score=u, overflow=0 if np.isfinite(u).all() else 1)
+            return out
         G, u = np.zeros((X.shape[1],) * 2), np.zeros(X.shape[1])
         X.add_gram(G, u, w, r, shift)
     if not (np.isfinite(G).all() and np.isfinite(u).all()): out['overflow'] = 1; return out
@@ -124,7 +128,7 @@ def glm_pass(block, # a block of rows
 class IRLSFit:
     "The outcome of `irls`: estimates, the final pass's sums, the history and why the iteration stopped."
     def __init__(self, params, params_centred, cond, stats, sat_llf, n_iter, converged, stop, history, last_step,
-                 names, free, family, rank_tol=RANK_TOL):
+                 names, free, family, rank_tol=RANK_TOL, information=None):
         """Keep the fields as attributes.
 
         Parameters
@@ -134,22 +138,30 @@ class IRLSFit:
         cond
             the Conditioning: the intercept and the columns' shifts
         stats
-            the last pass's sums at the estimate (deviance, gram, score, pearson, mu_ext)
+            the last pass's sums at the estimate (deviance, score, pearson, mu_ext, and gram unless it was the pass
+            without X'WX)
         sat_llf
             the saturated log-likelihood, sum of f_i log f(y_i; y_i)
         n_iter, converged, stop, history, last_step, names, free, family
             iterations, whether the rule was met, why it stopped, the history, the last step, names, free mask, family
         rank_tol
             the aliasing threshold the last solve needed (WEIGHTED_RANK_TOL when the means span many decades)
+        information
+            a callable giving X'WX at the estimate (one more pass), for `stats` without it
         """
         self.params, self.params_centred, self.cond, self.stats = params, params_centred, cond, stats
         self.sat_llf, self.n_iter, self.converged, self.stop = sat_llf, n_iter, converged, stop
         self.history, self.last_step = history, last_step
         self.names, self.free, self.family, self.rank_tol = names, free, family, rank_tol
+        self._information = information
     shift = property(lambda self: self.cond.shift, doc="The column shifts of the centred coordinates (None: none).")
     deviance = property(lambda self: self.stats['deviance'], doc="The deviance at the estimate.")
     llf = property(lambda self: self.sat_llf - 0.5 * self.stats['deviance'], doc="log L = sum f log f(y; y) - D / 2.")
-    gram = property(lambda self: self.stats['gram'], doc="The Fisher information in the centred coordinates.")
+    @property
+    def gram(self) -> np.ndarray:
+        "The Fisher information X'WX at the estimate, centred coordinates (formed by one more pass if the last had none)."
+        if 'gram' not in self.stats: self.stats = {**self.stats, 'gram': self._information()}
+        return self.stats['gram']
     def to_original(self, C:np.ndarray) -> np.ndarray:
         "A covariance in the centred coordinates, T^{-1} C T^{-T}, in the caller's coordinates."
         if self.shift is None: return C
@@ -169,6 +181,8 @@ class IRLSFit:
 # %% ../nbs/09_irls.ipynb #7bf04dc3
 START_ROWS = 50_000   # on n >= SAMPLE_FROM rows, the first step is taken on about this many rows
 SAMPLE_FROM = 8 * START_ROWS
+SAMPLE_SD = 0.15      # a larger sample when the first leaves sampling errors above this on the linear predictor ...
+SAMPLE_SHARE = 8      # ... up to 1/SAMPLE_SHARE of the rows, and only when that at least doubles the sample
 
 TABLE_BELOW = 1_000_000   # whole counts below this (and below n): the saturated log-likelihood from a table
 
@@ -274,6 +288,10 @@ def _solve(stats:dict, free:np.ndarray, fail, x_full_rank):
         if not x_full_rank(): fail()
         try: ch = Cholesky(G, tol=WEIGHTED_RANK_TOL)
         except RankDeficientError: fail()
+    return _step(ch, stats, free)
+
+def _step(ch:Cholesky, stats:dict, free:np.ndarray):
+    "The step X'WX^{-1} X'W r from a factor of X'WX and a pass's score (zero for fixed coefficients), and the factor."
     step = np.zeros(len(free)); step[free] = ch.solve(stats['score'][free])
     return step, ch
 
@@ -327,14 +345,31 @@ def _first_pass(src, family, view, cond, ybar):
         if cond.shift is not None: first = src.reduce(glm_pass, None, family, view, cond.shift, True, ybar)
     return first, cond
 
+def sample_rows(sample, # the sample a pass was taken on
+                at:dict, # that pass's sums (gram)
+                view, cond:Conditioning) -> int:
+    "Rows a sample needs for sampling errors below SAMPLE_SD on the linear predictor, judged from one sample's X'WX."
+    se = np.sqrt(np.maximum(np.diag(Cholesky(at['gram']).inverse()), 0.0))   # standard errors on this sample
+    e = sample.reduce(column_extremes, view)['ext']
+    m = 0.0 if cond.shift is None else cond.shift
+    reach = np.maximum(np.abs(e.lo - m), np.abs(e.hi - m))                    # the largest |x_ij - m_j|
+    return int(np.ceil(sample.n * (float(np.max(reach * se)) / SAMPLE_SD) ** 2))
+
 def _sampled_start(source, family, view, cond, ybar):
     "The first step on a systematic sample, from the constant-rate fit: (bt, its full pass, rows, cond), or None."
     sample = source.sample(source.n // START_ROWS)
     first, c2 = _first_pass(sample, family, view, cond, ybar)              # the conditioning, read on the sample
     if first is None or first.get('overflow') or c2 is None: return None
-    b0 = constant_fit(sample, family, view, c2, len(first['score']))
+    p = len(first['score'])
+    b0 = constant_fit(sample, family, view, c2, p)
     at = None if b0 is None else sample.reduce(glm_pass, b0, family, view, c2.shift)
     try:
+        if at is not None and not at.get('overflow') and source.n // SAMPLE_SHARE >= 2 * sample.n:
+            need = min(sample_rows(sample, at, view, c2), source.n // SAMPLE_SHARE)
+            if need >= 2 * sample.n:                                      # too little information: a larger sample
+                sample = source.sample(source.n // need)
+                b0 = constant_fit(sample, family, view, c2, p)
+                at = sample.reduce(glm_pass, b0, family, view, c2.shift)
         if at is not None and not at.get('overflow'): bt = b0 + Cholesky(at['gram']).solve(at['score'])
         else: bt = Cholesky(first['gram']).solve(first['score'])          # no closed form: from the starting mean
     except RankDeficientError: return None
@@ -381,6 +416,15 @@ def _warn_stop(stop:str, it:int, max_iter:int, rel:float, tol:float, family:Fami
                       f"negligible (tol={tol:g}); the estimate is not a maximum", ConvergenceWarning, stacklevel=3)
 
 # %% ../nbs/09_irls.ipynb #d0b5e146
+LAST_GAIN = 0.1   # a step whose predicted fall in deviance is below this times tol (relative) is expected to be the last
+
+def _judge(cur:dict, pending:tuple, rel:float, guard:float, tol:float, free:np.ndarray, rows:int):
+    "The predicted gain of the pending step, whether R's rule is met, and whether that step is negligible."
+    pred = float(pending[0][free] @ cur['score'][free])
+    kappa = 1.0 / max(pending[1].rcond(), EPS)
+    return (pred, *rule_met(rel, pred, cur['deviance'], guard, tol, int(free.sum()), kappa, rows,
+                            (cur['noise_dev'], cur['noise_step'])))
+
 def _take_step(evaluate, bt, cur, step, guard:float, family:Family, cond:Conditioning, free, ybar:float):
     "(new coefficients, their pass or None, halvings, the coefficients stepped from, their pass)."
     p = len(step)
@@ -417,6 +461,7 @@ def irls(source, # a checked, prepared row source
     if view is None and known is None: source.conditioning = cond          # kept: every fit on these rows shares it
     cond = cond.of_free(free)
     evaluate = lambda b: source.reduce(glm_pass, b, family, view, cond.shift)
+    scores = lambda b: source.reduce(glm_pass, b, family, view, cond.shift, 'score')   # the pass without X'WX
     x_full_rank = _full_rank_check(source, view, cond.shift)
     fail = lambda: explain_singular(source, cur, bt if bt is not None else np.zeros(p), family, view, cond, names, it,
                                     ybar)
@@ -424,13 +469,16 @@ def irls(source, # a checked, prepared row source
     row = lambda i, dev, h, b: dict(iteration=i, deviance=dev, halvings=h, **dict(zip(names, orig(b))))
     rows = [row(0, np.nan, 0, None)] if first else [row(0, cur['deviance'], 0, bt)]
     if first: rows.append(row(1, cur['deviance'], 0, bt))
-    t0, it, rel, extra, pending = time.perf_counter(), first, np.nan, 0, None
+    t0, it, rel, extra, pending, pred = time.perf_counter(), first, np.nan, 0, None, np.inf
+    judge = lambda c, pend: _judge(c, pend, rel, guard, tol, free, sums['rows'])
     converged, stop, last_step = False, 'max_iter', np.zeros(p)
     if verbose and first: print(f"iteration   1  deviance {cur['deviance']:.10g}  (first step on {sampled} rows)")
     for it in range(first + 1, max_iter + 1):
         if cur.get('overflow'): fail()
         step, ch = pending or _solve(cur, free, fail, x_full_rank)
-        new_bt, new, halvings, bt, cur = _take_step(evaluate, bt, cur, step, guard, family, cond, free, ybar)
+        last = pred <= LAST_GAIN * tol * (abs(cur['deviance']) + guard)      # this step is predicted to end the fit
+        new_bt, new, halvings, bt, cur = _take_step(scores if last else evaluate, bt, cur, step, guard, family, cond,
+                                                    free, ybar)
         if new is None:
             if bt is None: raise ValueError(f"IRLS could not find a valid first step for {family!r} (the mean left its "
                                             "domain, and there is no valid constant-mean fit to halve towards); pass "
@@ -442,19 +490,27 @@ def irls(source, # a checked, prepared row source
         rows.append(row(it, cur['deviance'], halvings, bt))
         if verbose: _report(it, cur['deviance'], rel, halvings, t0)
         if cur.get('overflow'): fail()
+        if 'gram' not in cur:                                  # judged with the last factor of X'WX (quasi-Newton)
+            pending = _step(ch, cur, free)
+            pred, r_ok, negligible = judge(cur, pending)
+            if r_ok and negligible and not halvings: converged, stop = True, 'converged'; break
+            cur = evaluate(bt)                                 # not the end after all: the pass with X'WX, here
+            if cur.get('overflow'): fail()
         pending = _solve(cur, free, fail, x_full_rank)
-        pred = float(pending[0][free] @ cur['score'][free])
-        kappa = 1.0 / max(pending[1].rcond(), EPS)
-        r_ok, negligible = rule_met(rel, pred, cur['deviance'], guard, tol, int(free.sum()), kappa, sums['rows'],
-                                    (cur['noise_dev'], cur['noise_step']))
+        pred, r_ok, negligible = judge(cur, pending)
         if r_ok and negligible: converged, stop = True, 'converged'; break
         if r_ok: extra += 1
         if extra > MAX_EXTRA: stop = 'boundary' if cur['mu_ext'].lo < BOUNDARY_REL * ybar else 'not negligible'; break
     _warn_stop(stop, it, max_iter, rel, tol, family)
     hist = pd.DataFrame(rows).set_index('iteration')
     hist.insert(1, 'llf', sat - 0.5 * hist['deviance'])
+    def information():                                         # X'WX at the estimate, when the last pass had none
+        full = evaluate(bt)
+        if full is None or full.get('overflow'): explain_singular(source, full or cur, bt, family, view, cond, names,
+                                                                  it, ybar)
+        return full['gram']
     return IRLSFit(orig(bt), bt, cond, cur, sat, it, converged, stop, hist, orig(last_step), names, free, family,
-                   pending[1].tol if pending else RANK_TOL)
+                   pending[1].tol if pending else RANK_TOL, information)
 
 # %% ../nbs/09_irls.ipynb #362cfd98
 STILL_MOVING = 1e-3   # a coefficient whose last step exceeds this times (1 + |beta|) was still moving

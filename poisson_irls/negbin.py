@@ -288,7 +288,7 @@ class NegBinResults(GLMResults):
 
 # %% ../nbs/12_negbin.ipynb #25ccab20
 def glm_nb(y, # response counts: 1-D array, list, Series, or dask array/Series
-           X, # design: 2-D array or DataFrame (Categorical columns become factor codes), or dask array/DataFrame
+           X, # design: 2-D array, DataFrame (Categoricals become factor codes), a design object, or dask
            *,
            offset=None, # known offset added to the linear predictor
            exposure=None, # exposure: log(exposure) is added to the offset
