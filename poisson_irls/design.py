@@ -519,7 +519,7 @@ def _encode(self:FactorLayout, X:pd.DataFrame, # the rows: the layout's factor c
     for nm, levels, _ in self.factors:
         col = X.iloc[:, names.index(nm)]
         if isinstance(col.dtype, pd.CategoricalDtype) and [str(c) for c in col.cat.categories] == levels:
-            codes.append(_code_array(col.cat.codes.to_numpy(), len(levels))); continue      # the fit's own levels
+            codes.append(_code_array(col.array.codes, len(levels))); continue      # the fit's own levels
         present = col.notna().to_numpy()
         text = np.where(present, col.astype(str).to_numpy(dtype=object), None)
         c = pd.Index(levels).get_indexer(text)                               # -1: missing, or a level not seen

@@ -97,7 +97,7 @@ def _calls_C(expr:str, levels:bool=False) -> bool:
 # %% ../nbs/16_formula.ipynb #7f4c1d93
 def _raw_codes(col:pd.Series):
     "Integer codes of a column's values (-1 where missing) and the distinct values they index."
-    if isinstance(col.dtype, pd.CategoricalDtype): return col.cat.codes.to_numpy(), col.cat.categories
+    if isinstance(col.dtype, pd.CategoricalDtype): return col.array.codes, col.array.categories      # views, no copy
     return pd.factorize(col, use_na_sentinel=True)
 
 def _first_rows(codes:np.ndarray, ok:np.ndarray, n_values:int) -> np.ndarray:
@@ -116,7 +116,9 @@ def _cover_rows(specs, data:pd.DataFrame, raw:dict) -> np.ndarray:
     "Rows in which every categorical variable of the formula takes each of its values, and a systematic sample."
     cols, need = set(data.columns), specs.lhs.required_variables | specs.rhs.required_variables
     used = [c for c in data.columns if c in need]
-    ok = ~data[used].isna().to_numpy().any(axis=1) if used else np.ones(len(data), bool)
+    ok = np.ones(len(data), bool)
+    for c in used:                                          # complete rows (a column without NaN costs one scan)
+        if data[c].hasnans: ok &= data[c].notna().to_numpy()
     for term in specs.rhs.formula:
         for f in term.factors:
             for v in set(map(str, f.required_variables)) & cols:

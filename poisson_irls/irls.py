@@ -162,6 +162,10 @@ class IRLSFit:
         "The Fisher information X'WX at the estimate, centred coordinates (formed by one more pass if the last had none)."
         if 'gram' not in self.stats: self.stats = {**self.stats, 'gram': self._information()}
         return self.stats['gram']
+    def __getstate__(self) -> dict:
+        "For pickling: X'WX is formed first, since the pass that would form it later does not travel."
+        self.gram
+        return {**self.__dict__, '_information': None}
     def to_original(self, C:np.ndarray) -> np.ndarray:
         "A covariance in the centred coordinates, T^{-1} C T^{-T}, in the caller's coordinates."
         if self.shift is None: return C

@@ -197,7 +197,8 @@ def _sample(self:MemoryRows, step:int) -> MemoryRows:
         idx = np.arange(0, self.n, step)                 # rows 0, step, 2 step, ... (those of positive weight)
         if w.weights is not None: idx = idx[w.weights[idx] > 0]
         s = w.take(idx)
-    return MemoryRows(s.y, s.X, s.offset, s.exposure, s.weights, s.extra, self.rows_per_block, self.threads)
+    per = min(self.rows_per_block, max(1, -(-len(s.y) // 2)))       # at least two blocks: both threads work
+    return MemoryRows(s.y, s.X, s.offset, s.exposure, s.weights, s.extra, per, self.threads)
 
 MemoryRows.sample = _sample
 
