@@ -13,7 +13,7 @@ from .validation import Tally, check_frame, check_matrix_shape, check_dtype
 # %% auto #0
 __all__ = ['DOT_ROWS', 'GROUP_LEVELS', 'FEW_DENSE', 'FACTOR_BLOCK_ROWS', 'SCIPY_TABLES', 'Extremes', 'shifted_dot', 'DenseDesign',
            'as_design', 'Plan', 'factor_groups', 'Group', 'FactorLayout', 'FactorDesign', 'constant_columns',
-           'crosstab', 'PairTables', 'level_sums', 'layout_of_frame', 'frame_layout', 'factor_design']
+           'crosstab', 'PairTables', 'level_sums', 'level_name', 'layout_of_frame', 'frame_layout', 'factor_design']
 
 # %% ../nbs/05_design.ipynb #b9bdc9e2
 class Extremes:
@@ -491,6 +491,13 @@ def _code_array(codes:np.ndarray, L:int) -> np.ndarray:
     "Level codes in the narrowest integer type that holds L levels and -1 (missing)."
     return codes.astype(np.int8 if L < 127 else np.int16 if L < 32767 else np.int32)
 
+def level_name(factor:str, # the factor's name (a column, or a term such as `C(x)`)
+               level:str, # the level
+               full:bool, # is the factor coded in full (a column for every level, no reference)?
+              ) -> str:
+    "The name of a level's column, as formulaic writes it: `x[T.b]` under treatment coding, `x[b]` in full."
+    return f"{factor}[{level}]" if full else f"{factor}[T.{level}]"
+
 def layout_of_frame(X:pd.DataFrame, # numeric and Categorical columns (only the dtypes are read)
                     names:list[str], # its (checked) column names
                     has_const:bool, # does X have a constant numeric column (an intercept)?
@@ -502,7 +509,7 @@ def layout_of_frame(X:pd.DataFrame, # numeric and Categorical columns (only the 
         levels = [str(v) for v in dt.categories]
         cols = np.full(len(levels), -1)
         for l in (range(len(levels)) if full else range(1, len(levels))):
-            cols[l] = len(out); out.append(f"{nm}[{levels[l]}]" if full else f"{nm}[T.{levels[l]}]")
+            cols[l] = len(out); out.append(level_name(nm, levels[l], full))
         factors.append((nm, levels, cols)); full = False
     return FactorLayout(out, dense_cols, factors)
 

@@ -11,7 +11,7 @@ import formulaic
 from .families import Family, Poisson
 from .validation import as_vector, check_choice, check_response, check_family, Tally, MISSING
 from .validation import first_difference, index_difference
-from .design import frame_layout, FactorDesign, FactorLayout
+from .design import frame_layout, level_name, FactorDesign, FactorLayout
 from .glm import glm
 from .negbin import glm_nb
 
@@ -230,8 +230,8 @@ def _design(parts:dict, names:list) -> FactorDesign:
         w, levels = c['where'][order], [str(c['levels'][i]) for i in order]
         cols = np.where(w >= 0, at + w, -1)
         full = bool((w >= 0).all())
-        if [names[j] for j in cols[cols >= 0]] != [f"{k}[{lv}]" if full else f"{k}[T.{lv}]"
-                                                   for lv, j in zip(levels, cols) if j >= 0]: raise DensePath
+        if [names[j] for j in cols[cols >= 0]] != [level_name(k, lv, full) for lv, j in zip(levels, cols) if j >= 0]:
+            raise DensePath
         codes.append(_ordered_codes(lc, order)); factors.append((k, levels, cols)); at += int((w >= 0).sum())
     if at != len(names): raise DensePath
     D = np.column_stack(dense) if dense else np.zeros((len(codes[0]), 0))
