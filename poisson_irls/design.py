@@ -189,7 +189,7 @@ class FactorLayout:
 
 # %% ../nbs/05_design.ipynb #ce007347
 FEW_DENSE = 16   # up to this many dense columns: small products without BLAS, one bincount per level sum
-FACTOR_BLOCK_ROWS = 65536   # rows per block a factor design would like: its per-block work stays small beside it
+FACTOR_BLOCK_ROWS = 131072  # rows per block a factor design would like: its per-block work stays small beside it
 
 class FactorDesign:
     "A design whose factors are integer codes beside a dense block; X beta, X'WX and X'v computed by structure."
